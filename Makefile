@@ -1,0 +1,35 @@
+# Kasane: the two commands are `make up` (run the stack) and `make test` (run the tests).
+SHELL := /bin/bash
+BIN := .local/venv/bin
+
+.PHONY: up down status test bench demo lint deps clean
+
+deps:
+	@bash scripts/bootstrap.sh
+
+## Set up and start Kafka, PostgreSQL and the four services on 127.0.0.1
+up: deps
+	@$(BIN)/kasane-stack up
+
+## Stop everything `make up` started (data stays in .local/)
+down:
+	@if [ -x $(BIN)/kasane-stack ]; then $(BIN)/kasane-stack down; fi
+
+status: deps
+	@$(BIN)/kasane-stack status
+
+## The same set-up as `make up`, then the whole test suite
+test: up
+	@$(BIN)/ruff check shared services tools tests bench
+	@eval "$$($(BIN)/kasane-stack env)" && $(BIN)/pytest $(PYTEST_ARGS)
+
+## Benchmarks (not tests): print figures and ratios measured in one run
+bench: up
+	@eval "$$($(BIN)/kasane-stack env)" && $(BIN)/python -m bench
+
+lint: deps
+	@$(BIN)/ruff check shared services tools tests bench
+
+## Remove everything the stack downloaded or generated
+clean: down
+	rm -rf .local

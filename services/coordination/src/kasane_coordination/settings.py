@@ -1,0 +1,17 @@
+"""Coordination's settings: environment variables prefixed ``COORDINATION_``."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic_settings import SettingsConfigDict
+
+from kasane_shared.settings import ServiceSettings
+
+
+class CoordinationSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="COORDINATION_", extra="ignore")
+
+    service: ClassVar[str] = "coordination"
+    http_port: int = 8002
+    worker_port: int = 8102

@@ -1,0 +1,1 @@
+"""Participation: matching people to places, trials and work (参加支援事業)."""

@@ -1,0 +1,94 @@
+"""Integration events: small past-tense facts with an explicit, versioned wire type.
+
+Every event type is a pydantic model declared with its wire type, its stream and the
+field that holds its aggregate id::
+
+    class ConsultationReceived(Event, type="kasane.intake.consultation.received.v1",
+                               stream=INTAKE, key="consultation_id"):
+        consultation_id: UUID
+        ...
+
+Declaring the class registers it, so consumers can turn a Kafka record back into the
+model and the contract generator can list every type. Events carry ids, codes, areas and
+age bands only; personal data stays in the owning service (DESIGN.md, "Personal data").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+_TYPE_PATTERN = re.compile(r"^kasane(\.[a-z][a-z0-9_]*)+\.v[1-9][0-9]*$")
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A Kafka topic one service writes, keyed by aggregate id."""
+
+    name: str
+    source: str
+    partitions: int = 6
+    retention_days: int = 30
+    description: str = ""
+
+
+class Event(BaseModel):
+    """Base of every integration event; subclasses declare ``type``, ``stream`` and ``key``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: ClassVar[str]
+    stream: ClassVar[Stream]
+    key: ClassVar[str]
+    aggregate: ClassVar[str]
+
+    def __init_subclass__(
+        cls,
+        *,
+        type: str | None = None,
+        stream: Stream | None = None,
+        key: str | None = None,
+        aggregate: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if type is None:
+            return  # an abstract intermediate class
+        if not _TYPE_PATTERN.match(type):
+            raise ValueError(f"event type {type!r} must look like kasane.<area>.<fact>.vN")
+        if stream is None or key is None:
+            raise ValueError(f"event type {type!r} needs stream= and key=")
+        if type in EVENT_TYPES and EVENT_TYPES[type] is not cls:
+            raise ValueError(f"event type {type!r} is declared twice")
+        cls.type = type
+        cls.stream = stream
+        cls.key = key
+        # "kasane.intake.consultation.received.v1" -> "consultation"
+        cls.aggregate = aggregate or type.split(".")[2]
+        EVENT_TYPES[type] = cls
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if "type" in cls.__dict__ and cls.key not in cls.model_fields:
+            raise ValueError(f"{cls.__name__}: key field {cls.key!r} is not a field")
+
+    @property
+    def aggregate_id(self) -> str:
+        """The Kafka key: the id of the aggregate this fact is about."""
+        return str(getattr(self, self.key))
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON ``data`` of the CloudEvent."""
+        return self.model_dump(mode="json")
+
+
+EVENT_TYPES: dict[str, type[Event]] = {}
+
+
+def event_class(type_: str) -> type[Event] | None:
+    """The registered model for a wire type, or None when this process does not know it."""
+    return EVENT_TYPES.get(type_)

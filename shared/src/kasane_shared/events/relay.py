@@ -1,0 +1,264 @@
+"""The outbox relay: publishes committed outbox rows to Kafka, in ``seq`` order.
+
+One relay per service database is active at a time: each candidate holds a dedicated
+connection and tries a session advisory lock; the holder leads, the others wait as
+standbys and take over when its session ends (crash, stop, lost connection). Two relays
+sharing the work with SKIP LOCKED would reorder a key's events, so they never do.
+
+The leader reads a batch of unpublished rows, sends them all through an idempotent
+producer (acks=all), awaits the acknowledgements in order and marks published only the
+prefix before the first failure, so nothing overtakes a row that failed. It sleeps until
+a NOTIFY from the outbox trigger or the poll tick. Kafka being down only grows the
+backlog; writes never fail because of it.
+
+A relay that dies after sending and before marking sends those rows again when it (or a
+standby) resumes: delivery is at least once, and consumers' inboxes absorb the repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from opentelemetry import propagate
+from opentelemetry.trace import SpanKind
+
+from kasane_shared import metrics
+from kasane_shared.db.pool import connect
+from kasane_shared.events.envelope import Envelope, encode
+from kasane_shared.kafka import idempotent_producer
+from kasane_shared.logs import describe_error
+from kasane_shared.settings import ServiceSettings
+from kasane_shared.telemetry import tracer
+
+log = logging.getLogger(__name__)
+
+RELAY_LOCK_KEY = 0x6B6173616E6552  # "kasaneR": one relay per service database
+CHANNEL = "kasane_outbox"
+_HOUSEKEEPING_SECONDS = 600
+
+SentHook = Callable[[Sequence[asyncpg.Record]], Awaitable[None]]
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+class OutboxRelay:
+    """Publishes one service's outbox; run it with :meth:`run` until ``stop`` is set."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        source: str,
+        producer_factory: Callable[[], AIOKafkaProducer] | None = None,
+        after_send: SentHook | None = None,
+        published_retention_days: int = 7,
+    ) -> None:
+        self.settings = settings
+        self.source = source
+        self._producer_factory = producer_factory or (lambda: idempotent_producer(settings))
+        # Test seam: runs after Kafka acknowledged a batch and before the rows are marked,
+        # the window in which a crash makes the relay send those rows again.
+        self._after_send = after_send
+        self._retention_days = published_retention_days
+        self.is_leader = False
+        self.kafka_ok = False
+        self.published = 0
+        self._last_housekeeping = 0.0
+        self._last_backlog_read = 0.0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Campaign for leadership, publish while leading, step down when ``stop`` is set."""
+        while not stop.is_set():
+            conn: asyncpg.Connection | None = None
+            try:
+                conn = await connect(self.settings.database_url)
+                if await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):
+                    self.is_leader = True
+                    log.info("outbox relay leads", extra={"service": self.settings.service})
+                    await self._lead(conn, stop)
+                else:
+                    await conn.close()
+                    conn = None
+                    await _sleep_unless(stop, self.settings.relay_standby_seconds)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("outbox relay lost its database: %s", describe_error(exc))
+                await _sleep_unless(stop, 1.0)
+            finally:
+                self.is_leader = False
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await conn.close()  # ends the session: the lock goes to a standby
+
+    async def _lead(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
+        wake = asyncio.Event()
+        await conn.add_listener(CHANNEL, lambda *_args: wake.set())
+        producer: AIOKafkaProducer | None = None
+        backoff = 0.5
+        try:
+            while not stop.is_set():
+                if producer is None:
+                    producer = await self._start_producer()
+                    if producer is None:
+                        await self._read_backlog(conn, force=True)
+                        await _sleep_unless(stop, backoff)
+                        backoff = min(backoff * 2, 10.0)
+                        continue
+                wake.clear()  # before reading, so a commit during the read is not missed
+                sent, failed = await self._publish_batch(conn, producer)
+                await self._read_backlog(conn, force=failed)
+                await self._housekeep(conn)
+                if failed:
+                    # A fresh producer (new producer id) after a failure, then back off.
+                    await self._stop_producer(producer)
+                    producer = None
+                    await _sleep_unless(stop, backoff)
+                    backoff = min(backoff * 2, 10.0)
+                    continue
+                backoff = 0.5
+                if sent < self.settings.relay_batch_size:
+                    waiter = asyncio.ensure_future(wake.wait())
+                    stopper = asyncio.ensure_future(stop.wait())
+                    await asyncio.wait(
+                        {waiter, stopper},
+                        timeout=self.settings.relay_poll_seconds,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                    waiter.cancel()
+                    stopper.cancel()
+        finally:
+            if producer is not None:
+                await self._stop_producer(producer)
+
+    async def _start_producer(self) -> AIOKafkaProducer | None:
+        producer = self._producer_factory()
+        try:
+            await producer.start()
+        except (KafkaError, OSError) as exc:
+            self.kafka_ok = False
+            log.warning("outbox relay cannot reach Kafka: %s", describe_error(exc))
+            await self._stop_producer(producer)
+            return None
+        self.kafka_ok = True
+        return producer
+
+    @staticmethod
+    async def _stop_producer(producer: AIOKafkaProducer) -> None:
+        with contextlib.suppress(Exception):
+            await producer.stop()
+
+    async def _publish_batch(
+        self, conn: asyncpg.Connection, producer: AIOKafkaProducer
+    ) -> tuple[int, bool]:
+        """Send one batch; return (rows marked published, whether a send failed)."""
+        rows = await conn.fetch(
+            """SELECT seq, id, aggregate_type, aggregate_id, type, topic, payload, headers,
+                      traceparent, tracestate, created_at
+                 FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1""",
+            self.settings.relay_batch_size,
+        )
+        if not rows:
+            return 0, False
+        pending: list[asyncio.Future[Any]] = []
+        error: BaseException | None = None
+        for row in rows:
+            try:
+                pending.append(await self._send(producer, row))
+            except (KafkaError, OSError) as exc:
+                error = exc
+                break
+        results = await asyncio.gather(*pending, return_exceptions=True)
+        delivered: list[int] = []
+        for row, result in zip(rows, results, strict=False):
+            if isinstance(result, BaseException):
+                error = result
+                break
+            delivered.append(row["seq"])
+        if self._after_send is not None and delivered:
+            await self._after_send(rows[: len(delivered)])
+        if delivered:
+            await conn.execute(
+                "UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL"
+                " WHERE seq = ANY($1::bigint[])",
+                delivered,
+            )
+            self.published += len(delivered)
+            metrics.events_published.add(len(delivered), {"service": self.settings.service})
+        if error is not None:
+            self.kafka_ok = False
+            failed_row = rows[len(delivered)]
+            await conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE seq = $1",
+                failed_row["seq"],
+                describe_error(error),
+            )
+            log.warning(
+                "outbox relay stopped a batch at seq %s: %s", failed_row["seq"], describe_error(error)
+            )
+            return len(delivered), True
+        self.kafka_ok = True
+        return len(delivered), False
+
+    async def _send(self, producer: AIOKafkaProducer, row: asyncpg.Record) -> asyncio.Future[Any]:
+        topic = self.settings.topic(row["topic"])
+        stored = {k: row[k] for k in ("traceparent", "tracestate") if row[k]}
+        with tracer.start_as_current_span(
+            f"publish {row['topic']}",
+            context=propagate.extract(stored),
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": topic,
+                "messaging.message.id": str(row["id"]),
+                "messaging.kafka.message.key": row["aggregate_id"],
+                "cloudevents.event_type": row["type"],
+            },
+        ):
+            carrier: dict[str, str] = {}
+            propagate.inject(carrier)
+            key, value, headers = encode(
+                Envelope(
+                    id=str(row["id"]),
+                    source=self.source,
+                    type=row["type"],
+                    time=row["created_at"],
+                    data=row["payload"],
+                    subject=(row["headers"] or {}).get("ce_subject"),
+                    key=row["aggregate_id"],
+                    trace_headers=carrier,
+                )
+            )
+            return await producer.send(topic, value=value, key=key, headers=headers)
+
+    async def _read_backlog(self, conn: asyncpg.Connection, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_backlog_read < 1.0:
+            return
+        self._last_backlog_read = now
+        count = await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+        metrics.outbox_backlog[self.settings.service] = count
+
+    async def _housekeep(self, conn: asyncpg.Connection) -> None:
+        now = time.monotonic()
+        if now - self._last_housekeeping < _HOUSEKEEPING_SECONDS:
+            return
+        self._last_housekeeping = now
+        # Published rows are kept a week for investigation; idempotency keys a day.
+        await conn.execute(
+            "DELETE FROM outbox WHERE published_at < now() - make_interval(days => $1)",
+            self._retention_days,
+        )
+        await conn.execute("DELETE FROM idempotency_keys WHERE created_at < now() - interval '1 day'")
+        # Inbox claims outlive the topics' retention (30 days), so no redelivery can slip past.
+        await conn.execute("DELETE FROM inbox WHERE processed_at < now() - interval '45 days'")
+

@@ -1,0 +1,245 @@
+"""One service = one :class:`ServiceSpec`; this module turns it into processes.
+
+Every service reads the same way: ``<service> api`` serves its HTTP API, ``<service>
+worker`` runs its outbox relay, its inbox consumer and its periodic jobs (with probes and
+metrics on the worker port), ``<service> migrate`` applies its migrations, and
+``<service> dlt list|replay`` handles its dead letters. API and worker come from the same
+image; Kubernetes scales them apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
+from typing import Literal
+
+import asyncpg
+import uvicorn
+from fastapi import APIRouter, FastAPI
+
+from kasane_shared.auth.tokens import TokenVerifier
+from kasane_shared.db.migrate import load, migrate, shared_migrations
+from kasane_shared.db.pool import connect, create_pool
+from kasane_shared.events.base import Stream
+from kasane_shared.events.consumer import Handler, InboxConsumer
+from kasane_shared.events.relay import OutboxRelay
+from kasane_shared.http.app import KafkaProbe, add_probes, create_app, database_ready
+from kasane_shared.logs import configure_logging, describe_error
+from kasane_shared.profile import MunicipalityProfile, load_profile
+from kasane_shared.settings import ServiceSettings
+from kasane_shared.telemetry import instrument_app, setup_telemetry, start_metrics_server
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerContext:
+    """What periodic jobs get besides their connection."""
+
+    settings: ServiceSettings
+    profile: MunicipalityProfile
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """Work the worker repeats (e.g. finding overdue reviews); one replica runs each tick."""
+
+    name: str
+    every_seconds: float
+    run: Callable[[asyncpg.Connection, WorkerContext], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """Everything the runtime needs to know about a service."""
+
+    name: str
+    title: str
+    description: str
+    version: str
+    settings_class: type[ServiceSettings]
+    routers: Callable[[], Sequence[APIRouter]]
+    migrations: Traversable
+    stream: Stream | None = None
+    consumes: Sequence[Stream] = ()
+    handlers: Callable[[], Mapping[str, Handler]] = dict
+    unknown_types: Literal["skip", "dead_letter"] = "skip"
+    jobs: Sequence[PeriodicJob] = ()
+    openapi_tags: list[dict[str, str]] = field(default_factory=list)
+
+    def all_migrations(self) -> list:
+        return shared_migrations() + load(f"kasane_{self.name}", self.migrations)
+
+
+def build_api(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
+    """The service's HTTP API app."""
+    setup_telemetry(settings, role="api")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.profile = load_profile(settings.profile_path)
+        app.state.verifier = TokenVerifier(
+            public_key_files=settings.jwt_public_key_files,
+            jwks_url=settings.jwt_jwks_url,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+        app.state.pool = await create_pool(
+            settings.database_url,
+            min_size=settings.database_pool_min,
+            max_size=settings.database_pool_max,
+        )
+        start_metrics_server(settings.metrics_port, settings.http_host)
+        try:
+            yield
+        finally:
+            await app.state.pool.close()
+
+    app = create_app(
+        settings=settings, title=spec.title, description=spec.description,
+        version=spec.version, lifespan=lifespan, openapi_tags=spec.openapi_tags or None,
+    )
+    for router in spec.routers():
+        app.include_router(router)
+    # Kafka is reported but does not fail the API's readiness: writes go to the outbox and
+    # succeed while the broker is down, so an outage must not take the API out of service.
+    add_probes(
+        app,
+        required={"postgres": lambda: database_ready(app.state.pool)},
+        informational={"kafka": KafkaProbe(settings)},
+    )
+    instrument_app(app)
+    return app
+
+
+@dataclass
+class WorkerState:
+    relay: OutboxRelay | None
+    consumer: InboxConsumer | None
+    tasks: list[asyncio.Task[None]]
+
+
+async def _run_job(job: PeriodicJob, pool: asyncpg.Pool, ctx: WorkerContext, stop: asyncio.Event) -> None:
+    lock_key = zlib.crc32(f"kasane.job.{job.name}".encode())
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), job.every_seconds)
+        if stop.is_set():
+            return
+        try:
+            async with pool.acquire() as conn, conn.transaction():
+                # One replica runs a tick; the others skip it.
+                if await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", lock_key):
+                    await job.run(conn, ctx)
+        except Exception as exc:
+            log.error("job %s failed: %s", job.name, describe_error(exc))
+
+
+def build_worker(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
+    """The worker: relay, consumer and jobs, with /healthz, /readyz and /metrics."""
+    setup_telemetry(settings, role="worker")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        profile = load_profile(settings.profile_path)
+        pool = await create_pool(
+            settings.database_url, min_size=settings.database_pool_min,
+            max_size=settings.database_pool_max,
+        )
+        app.state.pool = pool
+        stop = asyncio.Event()
+        relay = OutboxRelay(settings, source=spec.stream.source) if spec.stream else None
+        consumer = (
+            InboxConsumer(
+                settings, pool, topics=[s.name for s in spec.consumes],
+                handlers=spec.handlers(), unknown_types=spec.unknown_types,
+            )
+            if spec.consumes
+            else None
+        )
+        ctx = WorkerContext(settings=settings, profile=profile)
+        tasks = []
+        if relay:
+            tasks.append(asyncio.create_task(relay.run(stop), name="relay"))
+        if consumer:
+            tasks.append(asyncio.create_task(consumer.run(stop), name="consumer"))
+        tasks += [asyncio.create_task(_run_job(j, pool, ctx, stop), name=j.name) for j in spec.jobs]
+        app.state.worker = WorkerState(relay, consumer, tasks)
+        try:
+            yield
+        finally:
+            # Graceful: the consumer finishes the record in hand, the relay its batch.
+            stop.set()
+            await asyncio.wait(tasks, timeout=30)
+            await pool.close()
+
+    app = FastAPI(title=f"{spec.title} worker", lifespan=lifespan, docs_url=None, redoc_url=None)
+    add_probes(
+        app,
+        required={
+            "postgres": lambda: database_ready(app.state.pool),
+            "kafka": KafkaProbe(settings),
+        },
+    )
+    from prometheus_client import make_asgi_app
+
+    app.mount("/metrics", make_asgi_app())
+    return app
+
+
+async def run_migrations(spec: ServiceSpec, settings: ServiceSettings) -> list[str]:
+    conn = await connect(settings.database_url)
+    try:
+        return await migrate(conn, spec.all_migrations())
+    finally:
+        await conn.close()
+
+
+def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
+    """The service's command line: api | worker | migrate | dlt list | dlt replay | openapi."""
+    parser = argparse.ArgumentParser(prog=f"kasane-{spec.name}", description=spec.title)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("api", help="serve the HTTP API")
+    sub.add_parser("worker", help="run the outbox relay, the consumer and periodic jobs")
+    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("openapi", help="print the OpenAPI document")
+    dlt = sub.add_parser("dlt", help="dead letters of the service's consumer group")
+    dlt_sub = dlt.add_subparsers(dest="dlt_command", required=True)
+    dlt_sub.add_parser("list", help="list dead letters, oldest first")
+    rp = dlt_sub.add_parser("replay", help="send dead letters back to their topics")
+    rp.add_argument("--offset", type=int, action="append", help="replay this offset (repeatable)")
+    rp.add_argument("--all", action="store_true", help="replay every dead letter")
+    args = parser.parse_args(argv)
+
+    settings = spec.settings_class()  # type: ignore[call-arg]
+    configure_logging(spec.name, settings.log_level)
+    if args.command == "api":
+        uvicorn.run(build_api(spec, settings), host=settings.http_host, port=settings.http_port,
+                    log_config=None, access_log=False, timeout_graceful_shutdown=20)
+    elif args.command == "worker":
+        uvicorn.run(build_worker(spec, settings), host=settings.http_host,
+                    port=settings.worker_port, log_config=None, access_log=False)
+    elif args.command == "migrate":
+        applied = asyncio.run(run_migrations(spec, settings))
+        print(json.dumps({"service": spec.name, "applied": applied}))
+    elif args.command == "openapi":
+        print(json.dumps(build_api(spec, settings).openapi(), ensure_ascii=False, indent=2))
+    elif args.command == "dlt":
+        from kasane_shared.events.deadletters import read_dead_letters, replay
+
+        if args.dlt_command == "list":
+            for letter in asyncio.run(read_dead_letters(settings)):
+                print(json.dumps(letter.summary(), ensure_ascii=False))
+        else:
+            if not args.all and not args.offset:
+                parser.error("dlt replay needs --offset N or --all")
+            done = asyncio.run(replay(settings, None if args.all else args.offset))
+            print(json.dumps({"replayed_offsets": done}))
