@@ -107,6 +107,9 @@ def build_api(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         settings=settings, title=spec.title, description=spec.description,
         version=spec.version, lifespan=lifespan, openapi_tags=spec.openapi_tags or None,
     )
+    from kasane_shared.http.me import router as me
+
+    app.include_router(me)
     for router in spec.routers():
         app.include_router(router)
     # Kafka is reported but does not fail the API's readiness: writes go to the outbox and

@@ -9,16 +9,14 @@ from collections.abc import Sequence
 from importlib.resources import files
 
 from fastapi import APIRouter
-
 from kasane_shared.service import ServiceSpec
 from kasane_shared.service import main as run
+
 from kasane_intake.settings import IntakeSettings
 
 
 def routers() -> Sequence[APIRouter]:
-    from kasane_shared.http.me import router as me
-
-    return [me]
+    return []
 
 
 SPEC = ServiceSpec(

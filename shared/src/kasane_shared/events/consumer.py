@@ -97,12 +97,14 @@ class InboxConsumer:
         topics: Sequence[str],
         handlers: Mapping[str, Handler],
         unknown_types: Literal["skip", "dead_letter"] = "skip",
+        kafka_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.settings = settings
         self.pool = pool
         self.topics = [settings.topic(t) for t in topics]
         self.handlers = dict(handlers)
         self.unknown_types = unknown_types
+        self.kafka_options = dict(kafka_options or {})
         self.name = settings.group_id
         self.kafka_ok = False
         self.assigned = False
@@ -144,7 +146,7 @@ class InboxConsumer:
     async def _start(self, stop: asyncio.Event) -> AIOKafkaConsumer | None:
         delay = 0.5
         while not stop.is_set():
-            consumer = group_consumer(self.settings, *self.topics)
+            consumer = group_consumer(self.settings, *self.topics, **self.kafka_options)
             try:
                 await consumer.start()
                 self._consumer = consumer

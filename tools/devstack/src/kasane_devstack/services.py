@@ -47,7 +47,7 @@ def stack_env(kafka_bootstrap: str = "127.0.0.1:9092") -> dict[str, str]:
     return env
 
 
-def _pid_file(name: str, role: str):  # noqa: ANN202
+def _pid_file(name: str, role: str):
     return RUN / f"{name}-{role}.pid"
 
 

@@ -1,0 +1,170 @@
+"""HTTP defaults every service gets: tokens and scopes, problem+json, size limits,
+idempotent POSTs, audit entries, probes."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from kasane_shared.service import build_api
+
+from tests.support.app import client_for
+from tests.support.stack import TestStack
+from tests.support.things import SPEC
+from tests.support.things_env import ThingsEnv, make_things_env
+
+pytestmark = pytest.mark.integration
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+async def env(stack: TestStack) -> ThingsEnv:
+    return await make_things_env(stack, "http", max_body_bytes=2048)
+
+
+@pytest.fixture(scope="module")
+async def client(env: ThingsEnv) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(build_api(SPEC, env.settings)) as c:
+        yield c
+
+
+async def _counts(env: ThingsEnv) -> tuple[int, int]:
+    return (await env.pool.fetchval("SELECT count(*) FROM things"),
+            await env.pool.fetchval("SELECT count(*) FROM outbox"))
+
+
+async def test_no_token_is_401(client: httpx.AsyncClient) -> None:
+    r = await client.get("/v1/me")
+    assert r.status_code == 401
+    assert r.headers["content-type"] == PROBLEM
+    assert r.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_a_token_signed_by_another_key_is_401(client: httpx.AsyncClient) -> None:
+    other = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    forged = jwt.encode({"sub": "x", "agency": "sk-jiritsu", "scope": "things:read", "aud": "kasane",
+                         "iss": "kasane-dev", "exp": int(time.time()) + 60}, other, algorithm="ES256")
+    r = await client.get("/v1/me", headers={"Authorization": f"Bearer {forged}"})
+    assert r.status_code == 401 and r.json()["title"] == "Unauthorized"
+
+
+async def test_an_expired_token_is_401(stack: TestStack, client: httpx.AsyncClient) -> None:
+    token = stack.token("sk-jiritsu", "things:read", ttl=-120)
+    r = await client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401 and "expired" in r.json()["detail"]
+
+
+async def test_a_token_without_the_scope_is_403(stack: TestStack, client: httpx.AsyncClient) -> None:
+    r = await client.post("/v1/things", json={"label": "a"}, headers=stack.auth("sk-jiritsu", "things:read"))
+    assert r.status_code == 403
+    assert r.headers["content-type"] == PROBLEM
+    assert r.json()["type"].endswith("/insufficient-scope")
+    assert 'error="insufficient_scope"' in r.headers["www-authenticate"]
+
+
+async def test_an_agency_outside_the_profile_is_403(stack: TestStack, client: httpx.AsyncClient) -> None:
+    r = await client.get("/v1/me", headers=stack.auth("sk-nowhere", "things:read"))
+    assert r.status_code == 403 and r.json()["type"].endswith("/unknown-agency")
+
+
+async def test_the_right_token_passes(stack: TestStack, client: httpx.AsyncClient) -> None:
+    r = await client.get("/v1/me", headers=stack.auth("sk-jiritsu", "things:read", subject="staff-7"))
+    assert r.status_code == 200
+    assert r.json() == {"agency_id": "sk-jiritsu", "agency_name": "くらしサポートセンター（自立相談支援機関）",
+                        "subject": "staff-7", "scopes": ["things:read"]}
+
+
+async def test_invalid_input_is_422_naming_the_field_and_stores_nothing(
+    stack: TestStack, env: ThingsEnv, client: httpx.AsyncClient
+) -> None:
+    before = await _counts(env)
+    r = await client.post("/v1/things", json={"label": "", "count": "many"},
+                          headers=stack.auth("sk-jiritsu", "things:write"))
+    assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
+    errors = {e["field"]: e for e in r.json()["errors"]}
+    assert set(errors) == {"label", "count"}
+    assert errors["label"]["pointer"] == "#/label"
+    assert await _counts(env) == before
+
+
+async def test_a_body_that_is_not_json_is_422(stack: TestStack, client: httpx.AsyncClient) -> None:
+    r = await client.post("/v1/things", content=b"{label:", headers={
+        **stack.auth("sk-jiritsu", "things:write"), "content-type": "application/json"})
+    assert r.status_code == 422 and "not valid JSON" in r.text
+
+
+async def test_a_body_over_the_limit_is_413(stack: TestStack, env: ThingsEnv, client: httpx.AsyncClient) -> None:
+    before = await _counts(env)
+    r = await client.post("/v1/things", json={"label": "x" * 4000},
+                          headers=stack.auth("sk-jiritsu", "things:write"))
+    assert r.status_code == 413 and r.headers["content-type"] == PROBLEM
+    assert await _counts(env) == before
+
+
+async def test_a_retried_post_returns_the_first_result(
+    stack: TestStack, env: ThingsEnv, client: httpx.AsyncClient
+) -> None:
+    headers = {**stack.auth("sk-jiritsu", "things:write"), "Idempotency-Key": "retry-1"}
+    before = await _counts(env)
+    first = await client.post("/v1/things", json={"label": "once", "count": 2}, headers=headers)
+    again = await client.post("/v1/things", json={"label": "once", "count": 2}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers.get("idempotent-replayed") == "true"
+    assert await _counts(env) == (before[0] + 1, before[1] + 2)
+
+
+async def test_concurrent_retries_with_one_key_write_once(
+    stack: TestStack, env: ThingsEnv, client: httpx.AsyncClient
+) -> None:
+    headers = {**stack.auth("sk-jiritsu", "things:write"), "Idempotency-Key": "race-1"}
+    before = await _counts(env)
+    results = await asyncio.gather(*(
+        client.post("/v1/things", json={"label": "race"}, headers=headers) for _ in range(5)))
+    assert {r.status_code for r in results} == {201}
+    assert len({r.json()["id"] for r in results}) == 1
+    assert await _counts(env) == (before[0] + 1, before[1] + 1)
+
+
+async def test_a_key_reused_for_another_body_is_422(stack: TestStack, client: httpx.AsyncClient) -> None:
+    headers = {**stack.auth("sk-jiritsu", "things:write"), "Idempotency-Key": "reuse-1"}
+    assert (await client.post("/v1/things", json={"label": "a"}, headers=headers)).status_code == 201
+    r = await client.post("/v1/things", json={"label": "b"}, headers=headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+async def test_keys_belong_to_the_agency(stack: TestStack, client: httpx.AsyncClient) -> None:
+    a = await client.post("/v1/things", json={"label": "a"},
+                          headers={**stack.auth("sk-jiritsu", "things:write"), "Idempotency-Key": "shared-key"})
+    b = await client.post("/v1/things", json={"label": "a"},
+                          headers={**stack.auth("sk-hoken", "things:write"), "Idempotency-Key": "shared-key"})
+    assert a.status_code == b.status_code == 201 and a.json()["id"] != b.json()["id"]
+
+
+async def test_reads_and_writes_are_audited(stack: TestStack, env: ThingsEnv, client: httpx.AsyncClient) -> None:
+    created = await client.post("/v1/things", json={"label": "audited"},
+                                headers=stack.auth("sk-jiritsu", "things:write", subject="staff-1"))
+    thing_id = created.json()["id"]
+    read = await client.get(f"/v1/things/{thing_id}", headers=stack.auth("sk-hoken", "things:read", subject="nurse-2"))
+    assert read.status_code == 200
+    rows = await env.pool.fetch(
+        "SELECT agency_id, actor, action FROM audit_log WHERE resource_id = $1 ORDER BY id", thing_id)
+    assert [tuple(r) for r in rows] == [("sk-jiritsu", "staff-1", "create"), ("sk-hoken", "nurse-2", "read")]
+    missing = await client.get("/v1/things/00000000-0000-0000-0000-000000000000",
+                               headers=stack.auth("sk-hoken", "things:read"))
+    assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
+
+
+async def test_probes(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"postgres": "up", "kafka": "up"}
