@@ -19,7 +19,7 @@ class Sample(Event, type="kasane.unit.sample.happened.v1", stream=S, key="sample
 
 def test_round_trip_keeps_attributes_key_and_trace() -> None:
     sent = Envelope(
-        id="e-1", source="/kasane/unit", type=Sample.type,
+        id="e-1", source="/kasane/unit", type=Sample.event_type,
         time=datetime(2026, 11, 27, 3, 0, tzinfo=UTC), data={"area": "SK-N", "n": 1},
         subject="sample/42", key="42",
         trace_headers={"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"},
@@ -28,7 +28,7 @@ def test_round_trip_keeps_attributes_key_and_trace() -> None:
     names = dict(headers)
     assert key == b"42"
     assert names["ce_specversion"] == b"1.0"
-    assert names["ce_type"] == Sample.type.encode()
+    assert names["ce_type"] == Sample.event_type.encode()
     assert names["content-type"] == b"application/json"
     assert names["traceparent"].startswith(b"00-0af7")
     assert decode(headers, key, value) == sent
@@ -55,8 +55,8 @@ def test_other_spec_versions_are_invalid() -> None:
 
 
 def test_declaring_an_event_registers_it_with_its_aggregate() -> None:
-    assert EVENT_TYPES[Sample.type] is Sample
-    assert Sample.aggregate == "sample"
+    assert EVENT_TYPES[Sample.event_type] is Sample
+    assert Sample.aggregate_type == "sample"
     event = Sample(sample_id=uuid.UUID(int=7), area="SK-N")
     assert event.aggregate_id == str(uuid.UUID(int=7))
     assert event.payload() == {"sample_id": str(uuid.UUID(int=7)), "area": "SK-N"}

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 def _record(thing: uuid.UUID, n: int, *, event_id: str | None = None, poison: bool = False,
             data: dict | None = None) -> tuple[bytes | None, bytes, list[tuple[str, bytes]]]:
     return encode(Envelope(
-        id=event_id or str(uuid.uuid4()), source="/kasane/test", type=ThingRecorded.type,
+        id=event_id or str(uuid.uuid4()), source="/kasane/test", type=ThingRecorded.event_type,
         time=datetime.now(UTC), key=str(thing),
         data=data if data is not None else {"thing_id": str(thing), "n": n, "poison": poison},
     ))
@@ -47,12 +47,15 @@ async def _count(env: ThingsEnv, sql: str) -> int:
 async def _committed(env: ThingsEnv) -> int:
     """Sum of the group's committed offsets on the test topic."""
     from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.errors import GroupCoordinatorNotAvailableError
 
     admin = AIOKafkaAdminClient(bootstrap_servers=env.stack.bootstrap)
     await admin.start()
     try:
         offsets = await admin.list_consumer_group_offsets(env.settings.group_id)
         return sum(o.offset for tp, o in offsets.items() if tp.topic == env.topic)
+    except GroupCoordinatorNotAvailableError:
+        return 0  # the group is still forming; `eventually` asks again
     finally:
         await admin.close()
 
@@ -109,7 +112,7 @@ async def test_a_failing_handler_is_retried_then_succeeds(stack: TestStack) -> N
         await apply_thing(conn, event, ctx)
 
     consumer = InboxConsumer(env.settings, env.pool, topics=[TEST_STREAM.name],
-                             handlers={ThingRecorded.type: flaky})
+                             handlers={ThingRecorded.event_type: flaky})
     await _produce(env, _record(uuid.uuid4(), 0))
     async with running(consumer):
         await eventually(lambda: _committed(env), lambda n: n == 1, what="offset committed")
@@ -128,7 +131,7 @@ async def test_dead_letters_are_listed_and_replayed_after_a_fix(stack: TestStack
         await apply_thing(conn, event, ctx)
 
     consumer = InboxConsumer(env.settings, env.pool, topics=[TEST_STREAM.name],
-                             handlers={ThingRecorded.type: needs_fix})
+                             handlers={ThingRecorded.event_type: needs_fix})
     await _produce(env, _record(uuid.uuid4(), 7, event_id="evt-replay-7"))
     async with running(consumer):
         await eventually(lambda: _committed(env), lambda n: n == 1, what="dead-lettered and committed")
@@ -158,7 +161,7 @@ async def test_a_long_handler_keeps_its_partition(stack: TestStack) -> None:
         await apply_thing(conn, event, ctx)
 
     consumer = InboxConsumer(
-        env.settings, env.pool, topics=[TEST_STREAM.name], handlers={ThingRecorded.type: slow},
+        env.settings, env.pool, topics=[TEST_STREAM.name], handlers={ThingRecorded.event_type: slow},
         kafka_options={"session_timeout_ms": 6000, "heartbeat_interval_ms": 1000},
     )
     await _produce(env, _record(uuid.uuid4(), 0))

@@ -43,7 +43,8 @@ async def test_one_trace_from_request_to_consumer_write(stack: TestStack) -> Non
     by_id = {s.context.span_id: s for s in in_trace}
 
     outbox_insert = next(s for s in in_trace if "INSERT INTO outbox" in str(s.attributes.get("db.statement", "")))
-    producer = next(s for s in in_trace if s.kind == SpanKind.PRODUCER)
+    producer = next(s for s in spans if s.kind == SpanKind.PRODUCER and s.links
+                    and s.links[0].context.trace_id == trace_id)
     consumer = next(s for s in in_trace if s.kind == SpanKind.CONSUMER)
     applied_write = next(s for s in in_trace if "INSERT INTO applied" in str(s.attributes.get("db.statement", "")))
 
@@ -53,8 +54,12 @@ async def test_one_trace_from_request_to_consumer_write(stack: TestStack) -> Non
             yield span
 
     assert server in ancestors(outbox_insert)
+    # the message was created with the outbox row: the consumer continues the writer's span,
+    # and the relay's batch span links to that creation context
+    assert consumer.parent.span_id == outbox_insert.parent.span_id
+    assert server in ancestors(consumer)
     assert producer.attributes["messaging.destination.name"] == env.topic
-    assert consumer.parent.span_id == producer.context.span_id
+    assert [link.context.span_id for link in producer.links] == [outbox_insert.parent.span_id]
     assert consumer in ancestors(applied_write)
 
     (record,) = await read_topic(stack.bootstrap, env.topic, at_least=1)

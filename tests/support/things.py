@@ -98,5 +98,5 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "things_migrations",  # type: ignore[arg-type]
     stream=TEST_STREAM,
     consumes=(TEST_STREAM,),
-    handlers=lambda: {ThingRecorded.type: apply_thing},
+    handlers=lambda: {ThingRecorded.event_type: apply_thing},
 )

@@ -35,7 +35,7 @@ class ThingsEnv:
     def consumer(self) -> InboxConsumer:
         return InboxConsumer(
             self.settings, self.pool, topics=[TEST_STREAM.name],
-            handlers={ThingRecorded.type: apply_thing},
+            handlers={ThingRecorded.event_type: apply_thing},
         )
 
 

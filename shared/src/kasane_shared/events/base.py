@@ -1,7 +1,8 @@
 """Integration events: small past-tense facts with an explicit, versioned wire type.
 
 Every event type is a pydantic model declared with its wire type, its stream and the
-field that holds its aggregate id::
+field that holds its aggregate id (read back as ``event_type``, ``stream``, ``key_field``
+and ``aggregate_type``)::
 
     class ConsultationReceived(Event, type="kasane.intake.consultation.received.v1",
                                stream=INTAKE, key="consultation_id"):
@@ -40,10 +41,11 @@ class Event(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    type: ClassVar[str]
+    # Class-level metadata, named so that payload fields may be called type, key, ...
+    event_type: ClassVar[str]
     stream: ClassVar[Stream]
-    key: ClassVar[str]
-    aggregate: ClassVar[str]
+    key_field: ClassVar[str]
+    aggregate_type: ClassVar[str]
 
     def __init_subclass__(
         cls,
@@ -63,23 +65,23 @@ class Event(BaseModel):
             raise ValueError(f"event type {type!r} needs stream= and key=")
         if type in EVENT_TYPES and EVENT_TYPES[type] is not cls:
             raise ValueError(f"event type {type!r} is declared twice")
-        cls.type = type
+        cls.event_type = type
         cls.stream = stream
-        cls.key = key
+        cls.key_field = key
         # "kasane.intake.consultation.received.v1" -> "consultation"
-        cls.aggregate = aggregate or type.split(".")[2]
+        cls.aggregate_type = aggregate or type.split(".")[2]
         EVENT_TYPES[type] = cls
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
-        if "type" in cls.__dict__ and cls.key not in cls.model_fields:
-            raise ValueError(f"{cls.__name__}: key field {cls.key!r} is not a field")
+        if "event_type" in cls.__dict__ and cls.key_field not in cls.model_fields:
+            raise ValueError(f"{cls.__name__}: key field {cls.key_field!r} is not a field")
 
     @property
     def aggregate_id(self) -> str:
         """The Kafka key: the id of the aggregate this fact is about."""
-        return str(getattr(self, self.key))
+        return str(getattr(self, self.key_field))
 
     def payload(self) -> dict[str, Any]:
         """The JSON ``data`` of the CloudEvent."""

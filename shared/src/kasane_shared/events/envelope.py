@@ -35,7 +35,7 @@ class Envelope:
     source: str
     type: str
     time: datetime
-    data: dict[str, Any]
+    data: dict[str, Any] | bytes  # bytes: JSON already serialised (the relay's outbox text)
     subject: str | None = None
     key: str | None = None
     trace_headers: Mapping[str, str] = field(default_factory=dict)
@@ -52,9 +52,8 @@ def encode(envelope: Envelope) -> tuple[bytes | None, bytes, list[tuple[str, byt
     }
     if envelope.subject:
         attributes["subject"] = envelope.subject
-    message = to_binary(
-        CloudEvent(attributes, envelope.data), _FORMAT, key_mapper=lambda _e: envelope.key
-    )
+    data = envelope.data
+    message = to_binary(CloudEvent(attributes, data), _FORMAT, key_mapper=lambda _e: envelope.key)
     headers = list(message.headers.items())
     headers.extend((k, v.encode()) for k, v in envelope.trace_headers.items() if v)
     key = envelope.key.encode() if envelope.key is not None else None

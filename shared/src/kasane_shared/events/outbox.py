@@ -28,12 +28,12 @@ async def enqueue(
                                traceparent, tracestate)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
         event_id,
-        event.aggregate,
+        event.aggregate_type,
         event.aggregate_id,
-        event.type,
+        event.event_type,
         event.stream.name,
         event.payload(),
-        {"ce_subject": subject or f"{event.aggregate}/{event.aggregate_id}"},
+        {"ce_subject": subject or f"{event.aggregate_type}/{event.aggregate_id}"},
         carrier.get("traceparent"),
         carrier.get("tracestate"),
     )

@@ -7,7 +7,12 @@ sharing the work with SKIP LOCKED would reorder a key's events, so they never do
 
 The leader reads a batch of unpublished rows, sends them all through an idempotent
 producer (acks=all), awaits the acknowledgements in order and marks published only the
-prefix before the first failure, so nothing overtakes a row that failed. It sleeps until
+prefix before the first failure, so nothing overtakes a row that failed.
+
+Tracing follows OpenTelemetry's messaging conventions for batch sends: a message is
+created when its outbox row is written, so its ``traceparent`` header is the writer's
+context stored with the row, and the consumer's span continues that trace; the relay
+records one ``publish`` span per batch, linked to the messages' contexts. It sleeps until
 a NOTIFY from the outbox trigger or the poll tick. Kafka being down only grows the
 backlog; writes never fail because of it.
 
@@ -27,8 +32,8 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
-from opentelemetry import propagate
-from opentelemetry.trace import SpanKind
+from opentelemetry import propagate, trace
+from opentelemetry.trace import Link, SpanKind
 
 from kasane_shared import metrics
 from kasane_shared.db.pool import connect
@@ -43,6 +48,7 @@ log = logging.getLogger(__name__)
 RELAY_LOCK_KEY = 0x6B6173616E6552  # "kasaneR": one relay per service database
 CHANNEL = "kasane_outbox"
 _HOUSEKEEPING_SECONDS = 600
+_MAX_LINKS = 128  # the SDK's default span link limit
 
 SentHook = Callable[[Sequence[asyncpg.Record]], Awaitable[None]]
 
@@ -161,9 +167,10 @@ class OutboxRelay:
         self, conn: asyncpg.Connection, producer: AIOKafkaProducer
     ) -> tuple[int, bool]:
         """Send one batch; return (rows marked published, whether a send failed)."""
+        # payload as text: it goes out as the record's value without a decode/encode round
         rows = await conn.fetch(
-            """SELECT seq, id, aggregate_type, aggregate_id, type, topic, payload, headers,
-                      traceparent, tracestate, created_at
+            """SELECT seq, id, aggregate_id, type, topic, payload::text AS payload,
+                      headers ->> 'ce_subject' AS subject, traceparent, tracestate, created_at
                  FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1""",
             self.settings.relay_batch_size,
         )
@@ -171,13 +178,14 @@ class OutboxRelay:
             return 0, False
         pending: list[asyncio.Future[Any]] = []
         error: BaseException | None = None
-        for row in rows:
-            try:
-                pending.append(await self._send(producer, row))
-            except (KafkaError, OSError) as exc:
-                error = exc
-                break
-        results = await asyncio.gather(*pending, return_exceptions=True)
+        with self._batch_span(rows):
+            for row in rows:
+                try:
+                    pending.append(await self._send(producer, row))
+                except (KafkaError, OSError) as exc:
+                    error = exc
+                    break
+            results = await asyncio.gather(*pending, return_exceptions=True)
         delivered: list[int] = []
         for row, result in zip(rows, results, strict=False):
             if isinstance(result, BaseException):
@@ -209,36 +217,45 @@ class OutboxRelay:
         self.kafka_ok = True
         return len(delivered), False
 
-    async def _send(self, producer: AIOKafkaProducer, row: asyncpg.Record) -> asyncio.Future[Any]:
-        topic = self.settings.topic(row["topic"])
-        stored = {k: row[k] for k in ("traceparent", "tracestate") if row[k]}
-        with tracer.start_as_current_span(
-            f"publish {row['topic']}",
-            context=propagate.extract(stored),
+    def _batch_span(self, rows: Sequence[asyncpg.Record]) -> Any:
+        links = []
+        for row in rows[:_MAX_LINKS]:
+            if row["traceparent"]:
+                ctx = trace.get_current_span(
+                    propagate.extract({"traceparent": row["traceparent"]})
+                ).get_span_context()
+                if ctx.is_valid:
+                    links.append(Link(ctx))
+        topics = {row["topic"] for row in rows}
+        return tracer.start_as_current_span(
+            f"publish {next(iter(topics)) if len(topics) == 1 else 'outbox'}",
             kind=SpanKind.PRODUCER,
+            links=links,
             attributes={
                 "messaging.system": "kafka",
-                "messaging.destination.name": topic,
-                "messaging.message.id": str(row["id"]),
-                "messaging.kafka.message.key": row["aggregate_id"],
-                "cloudevents.event_type": row["type"],
+                "messaging.operation.type": "send",
+                "messaging.batch.message_count": len(rows),
+                "messaging.destination.name": ",".join(sorted(self.settings.topic(t) for t in topics)),
             },
-        ):
-            carrier: dict[str, str] = {}
-            propagate.inject(carrier)
-            key, value, headers = encode(
-                Envelope(
-                    id=str(row["id"]),
-                    source=self.source,
-                    type=row["type"],
-                    time=row["created_at"],
-                    data=row["payload"],
-                    subject=(row["headers"] or {}).get("ce_subject"),
-                    key=row["aggregate_id"],
-                    trace_headers=carrier,
-                )
+        )
+
+    async def _send(self, producer: AIOKafkaProducer, row: asyncpg.Record) -> asyncio.Future[Any]:
+        trace_headers = {"traceparent": row["traceparent"]} if row["traceparent"] else {}
+        if row["tracestate"]:
+            trace_headers["tracestate"] = row["tracestate"]
+        key, value, headers = encode(
+            Envelope(
+                id=str(row["id"]),
+                source=self.source,
+                type=row["type"],
+                time=row["created_at"],
+                data=row["payload"].encode(),
+                subject=row["subject"],
+                key=row["aggregate_id"],
+                trace_headers=trace_headers,
             )
-            return await producer.send(topic, value=value, key=key, headers=headers)
+        )
+        return await producer.send(self.settings.topic(row["topic"]), value=value, key=key, headers=headers)
 
     async def _read_backlog(self, conn: asyncpg.Connection, *, force: bool = False) -> None:
         now = time.monotonic()

@@ -170,6 +170,9 @@ class Broker:
 
 
 async def _wait_for_metadata(bootstrap: str, timeout: float) -> None:
+    """Wait until the broker answers metadata and can coordinate consumer groups (a new
+    broker creates its offsets topic on the first lookup and answers "not available" until
+    then; services and tests starting right after would see that error)."""
     from aiokafka.admin import AIOKafkaAdminClient
 
     deadline = asyncio.get_running_loop().time() + timeout
@@ -179,6 +182,7 @@ async def _wait_for_metadata(bootstrap: str, timeout: float) -> None:
         try:
             await admin.start()
             await admin.list_topics()
+            await admin.find_coordinator("kasane-stack-warmup")
             return
         except Exception as exc:
             last = exc
