@@ -202,7 +202,8 @@ async def commit_to_kafka_latency(
     pipes, procs = [], []
     for w in range(writers):
         receive, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_writer_process, args=(url, w, writers, commits, rate / EVENTS_PER_COMMIT, start_at, send))
+        proc = ctx.Process(target=_writer_process,
+                           args=(url, w, writers, commits, rate / EVENTS_PER_COMMIT, start_at, send))
         proc.start()
         pipes.append(receive)
         procs.append(proc)

@@ -68,8 +68,8 @@ class Event(BaseModel):
         cls.event_type = type
         cls.stream = stream
         cls.key_field = key
-        # "kasane.intake.consultation.received.v1" -> "consultation"
-        cls.aggregate_type = aggregate or type.split(".")[2]
+        # the aggregate the key belongs to: "case_id" -> "case" (ce_subject "case/<id>")
+        cls.aggregate_type = aggregate or key.removesuffix("_id")
         EVENT_TYPES[type] = cls
 
     @classmethod

@@ -1,0 +1,130 @@
+"""A real service under test: its own database (migrations applied), its real ASGI app,
+and its worker's relay and consumer running in-process against real Kafka, all in a
+topic namespace of its own.
+
+    async with service_env(stack, intake.SPEC, "intake_consent") as svc:
+        r = await svc.client.post("/v1/consultations", json=..., headers=stack.auth(...))
+        async with svc.worker():
+            await svc.publish(CaseOpened(...), source="/kasane/coordination")
+            records = await svc.read(INTAKE.name, at_least=2)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+from fastapi import FastAPI
+from kasane_shared.db.pool import create_pool
+from kasane_shared.events.base import Event
+from kasane_shared.events.consumer import InboxConsumer
+from kasane_shared.events.envelope import Envelope, encode
+from kasane_shared.events.relay import OutboxRelay
+from kasane_shared.events.streams import all_topics
+from kasane_shared.kafka import ensure_topics
+from kasane_shared.profile import load_profile
+from kasane_shared.service import ServiceSpec, WorkerContext, build_api
+from kasane_shared.settings import ServiceSettings
+
+from tests.support.app import client_for
+from tests.support.kafka import read_topic
+from tests.support.stack import PROFILE, TestStack
+
+
+@dataclass
+class ServiceEnv:
+    stack: TestStack
+    spec: ServiceSpec
+    settings: ServiceSettings
+    pool: asyncpg.Pool
+    app: FastAPI
+    client: httpx.AsyncClient
+
+    def topic(self, logical: str) -> str:
+        return self.settings.topic(logical)
+
+    @contextlib.asynccontextmanager
+    async def worker(self, *, relay: bool = True, consumer: bool = True) -> AsyncIterator[asyncio.Event]:
+        """Run the service's relay and inbox consumer (as its worker does) for the block."""
+        stop = asyncio.Event()
+        tasks = []
+        if relay and self.spec.stream is not None:
+            tasks.append(asyncio.create_task(OutboxRelay(self.settings, source=self.spec.stream.source).run(stop)))
+        if consumer and self.spec.consumes:
+            c = InboxConsumer(self.settings, self.pool, topics=[s.name for s in self.spec.consumes],
+                              handlers=self.spec.handlers(), unknown_types=self.spec.unknown_types)
+            tasks.append(asyncio.create_task(c.run(stop)))
+        try:
+            yield stop
+        finally:
+            stop.set()
+            done, pending = await asyncio.wait(tasks, timeout=30)
+            for t in pending:
+                t.cancel()
+            for t in done:
+                if not t.cancelled() and t.exception() is not None:
+                    raise t.exception()  # type: ignore[misc]
+
+    async def run_job(self, name: str) -> None:
+        """Run one tick of a periodic job now (what the worker does on its schedule)."""
+        job = next(j for j in self.spec.jobs if j.name == name)
+        ctx = WorkerContext(settings=self.settings, profile=load_profile(self.settings.profile_path))
+        async with self.pool.acquire() as conn, conn.transaction():
+            await job.run(conn, ctx)
+
+    async def publish(
+        self, event: Event, *, source: str | None = None, event_id: str | None = None,
+        time: datetime | None = None, key: str | None = None,
+    ) -> str:
+        """Put ``event`` on its stream's topic in this namespace, as its owner would."""
+        eid = event_id or str(uuid.uuid4())
+        k, value, headers = encode(Envelope(
+            id=eid, source=source or event.stream.source, type=event.event_type,
+            time=time or datetime.now(UTC), data=event.payload(), key=key or event.aggregate_id,
+            subject=f"{event.aggregate_type}/{event.aggregate_id}",
+        ))
+        await self.produce(event.stream.name, k, value, headers)
+        return eid
+
+    async def produce(self, logical_topic: str, key: bytes | None, value: bytes,
+                      headers: list[tuple[str, bytes]]) -> None:
+        """Put a raw record on a topic in this namespace (for malformed-input tests)."""
+        producer = AIOKafkaProducer(bootstrap_servers=self.stack.bootstrap, enable_idempotence=True)
+        await producer.start()
+        try:
+            await producer.send_and_wait(self.topic(logical_topic), value=value, key=key, headers=headers)
+        finally:
+            await producer.stop()
+
+    async def read(self, logical_topic: str, **kwargs: Any) -> list[ConsumerRecord]:
+        """Every record now on a topic of this namespace."""
+        return await read_topic(self.stack.bootstrap, self.topic(logical_topic), **kwargs)
+
+
+@contextlib.asynccontextmanager
+async def service_env(
+    stack: TestStack, spec: ServiceSpec, name: str, **overrides: Any
+) -> AsyncIterator[ServiceEnv]:
+    """A fresh database, topics and app for ``spec``; ``name`` keeps them apart."""
+    prefix = f"{stack.prefix}{name}."
+    url = await stack.create_database(name, spec.all_migrations())
+    settings = stack.settings(spec.settings_class, url, topic_prefix=prefix, **overrides)
+    await ensure_topics(None, all_topics(prefix), bootstrap_servers=stack.bootstrap)
+    pool = await create_pool(url, max_size=10)
+    app = build_api(spec, settings)
+    try:
+        async with client_for(app) as client:
+            yield ServiceEnv(stack, spec, settings, pool, app, client)
+    finally:
+        await pool.close()
+
+
+__all__ = ["PROFILE", "ServiceEnv", "service_env"]
