@@ -104,6 +104,7 @@ class TestStack:
             "relay_standby_seconds": 0.3,
             "consumer_backoff_seconds": 0.05,
             "consumer_max_attempts": 3,
+            "metrics_port": None,  # the running stack's services hold the metrics ports
         }
         values.update(overrides)
         return cls(**values)
