@@ -163,6 +163,33 @@ async def test_reads_and_writes_are_audited(stack: TestStack, env: ThingsEnv, cl
     assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
 
 
+async def test_break_glass_needs_a_reason_and_is_flagged(
+    stack: TestStack, env: ThingsEnv, client: httpx.AsyncClient
+) -> None:
+    from kasane_shared.access import break_glass_reason
+    from kasane_shared.auth.tokens import Principal
+
+    thing_id = "4f7c3e0e-0000-4000-8000-000000000001"
+    body = {"resource_type": "thing", "resource_id": thing_id, "reason": "child at risk tonight, no contact"}
+    assert (await client.post("/v1/break-glass", json=body, headers=stack.auth("sk-hoken"))).status_code == 403
+    short = await client.post("/v1/break-glass", json={**body, "reason": "urgent"},
+                              headers=stack.auth("sk-hoken", "break-glass"))
+    assert short.status_code == 422 and short.json()["errors"][0]["field"] == "reason"
+    wrong_type = await client.post("/v1/break-glass", json={**body, "resource_type": "case"},
+                                   headers=stack.auth("sk-hoken", "break-glass"))
+    assert wrong_type.status_code == 422 and wrong_type.json()["errors"][0]["field"] == "resource_type"
+    granted = await client.post("/v1/break-glass", json=body,
+                                headers=stack.auth("sk-hoken", "break-glass", subject="nurse-9"))
+    assert granted.status_code == 201
+    async with env.pool.acquire() as conn:
+        nurse = Principal("sk-hoken", "nurse-9")
+        assert await break_glass_reason(conn, nurse, "thing", thing_id) == body["reason"]
+        assert await break_glass_reason(conn, Principal("sk-hoken", "someone-else"), "thing", thing_id) is None
+        flagged = await conn.fetchrow(
+            "SELECT break_glass, purpose FROM audit_log WHERE resource_id = $1", thing_id)
+    assert flagged["break_glass"] is True and flagged["purpose"] == body["reason"]
+
+
 async def test_probes(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")

@@ -60,7 +60,8 @@ class ServiceEnv:
             tasks.append(asyncio.create_task(OutboxRelay(self.settings, source=self.spec.stream.source).run(stop)))
         if consumer and self.spec.consumes:
             c = InboxConsumer(self.settings, self.pool, topics=[s.name for s in self.spec.consumes],
-                              handlers=self.spec.handlers(), unknown_types=self.spec.unknown_types)
+                              handlers=self.spec.handlers(self.context),
+                              strict_topics=[s.name for s in self.spec.strict_topics])
             tasks.append(asyncio.create_task(c.run(stop)))
         try:
             yield stop
@@ -73,12 +74,15 @@ class ServiceEnv:
                 if not t.cancelled() and t.exception() is not None:
                     raise t.exception()  # type: ignore[misc]
 
+    @property
+    def context(self) -> WorkerContext:
+        return WorkerContext(settings=self.settings, profile=load_profile(self.settings.profile_path))
+
     async def run_job(self, name: str) -> None:
         """Run one tick of a periodic job now (what the worker does on its schedule)."""
         job = next(j for j in self.spec.jobs if j.name == name)
-        ctx = WorkerContext(settings=self.settings, profile=load_profile(self.settings.profile_path))
         async with self.pool.acquire() as conn, conn.transaction():
-            await job.run(conn, ctx)
+            await job.run(conn, self.context)
 
     async def publish(
         self, event: Event, *, source: str | None = None, event_id: str | None = None,

@@ -85,7 +85,9 @@ async def apply_thing(conn: asyncpg.Connection, event: ThingRecorded, ctx: Event
 
 
 def routers() -> Sequence[APIRouter]:
-    return [router]
+    from kasane_shared.access import break_glass_router
+
+    return [router, break_glass_router({"thing"})]
 
 
 SPEC = ServiceSpec(
@@ -98,5 +100,5 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "things_migrations",  # type: ignore[arg-type]
     stream=TEST_STREAM,
     consumes=(TEST_STREAM,),
-    handlers=lambda: {ThingRecorded.event_type: apply_thing},
+    handlers=lambda _ctx: {ThingRecorded.event_type: apply_thing},
 )

@@ -18,7 +18,6 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
-from typing import Literal
 
 import asyncpg
 import uvicorn
@@ -69,8 +68,9 @@ class ServiceSpec:
     migrations: Traversable
     stream: Stream | None = None
     consumes: Sequence[Stream] = ()
-    handlers: Callable[[], Mapping[str, Handler]] = dict
-    unknown_types: Literal["skip", "dead_letter"] = "skip"
+    # built once per worker, so handlers can hold the profile and settings they need
+    handlers: Callable[[WorkerContext], Mapping[str, Handler]] = lambda _ctx: {}
+    strict_topics: Sequence[Stream] = ()  # inbound topics: unknown types are dead-lettered
     jobs: Sequence[PeriodicJob] = ()
     openapi_tags: list[dict[str, str]] = field(default_factory=list)
 
@@ -159,16 +159,16 @@ def build_worker(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         )
         app.state.pool = pool
         stop = asyncio.Event()
+        ctx = WorkerContext(settings=settings, profile=profile)
         relay = OutboxRelay(settings, source=spec.stream.source) if spec.stream else None
         consumer = (
             InboxConsumer(
                 settings, pool, topics=[s.name for s in spec.consumes],
-                handlers=spec.handlers(), unknown_types=spec.unknown_types,
+                handlers=spec.handlers(ctx), strict_topics=[s.name for s in spec.strict_topics],
             )
             if spec.consumes
             else None
         )
-        ctx = WorkerContext(settings=settings, profile=profile)
         tasks = []
         if relay:
             tasks.append(asyncio.create_task(relay.run(stop), name="relay"))

@@ -79,6 +79,8 @@ class ServiceSettings(BaseSettings):
     trace_file: Path | None = None
     log_level: str = "INFO"
 
+    break_glass_hours: float = 4.0  # how long an emergency access grant lasts
+
     relay_batch_size: int = 500
     relay_poll_seconds: float = 1.0
     relay_standby_seconds: float = 2.0

@@ -20,10 +20,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -96,14 +96,17 @@ class InboxConsumer:
         *,
         topics: Sequence[str],
         handlers: Mapping[str, Handler],
-        unknown_types: Literal["skip", "dead_letter"] = "skip",
+        strict_topics: Collection[str] = (),
         kafka_options: Mapping[str, Any] | None = None,
     ) -> None:
+        """``strict_topics`` (logical names): inbound topics where a record of a type with no
+        handler is refused to the dead-letter topic; elsewhere such records are another
+        service's facts this one does not act on, and are skipped."""
         self.settings = settings
         self.pool = pool
         self.topics = [settings.topic(t) for t in topics]
         self.handlers = dict(handlers)
-        self.unknown_types = unknown_types
+        self.strict_topics = {settings.topic(t) for t in strict_topics}
         self.kafka_options = dict(kafka_options or {})
         self.name = settings.group_id
         self.kafka_ok = False
@@ -196,7 +199,7 @@ class InboxConsumer:
             return "dead_lettered"
         handler = self.handlers.get(envelope.type)
         if handler is None:
-            if self.unknown_types == "dead_letter":
+            if record.topic in self.strict_topics:
                 await self._dead_letter(record, f"unknown event type {envelope.type}", 1, stop)
                 return "dead_lettered"
             return "skipped"  # another service's fact this one does not act on
