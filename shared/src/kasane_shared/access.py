@@ -23,6 +23,8 @@ from kasane_shared.db.pool import Conn
 from kasane_shared.http.problems import InvalidInput
 
 SCOPE = "break-glass"
+# module level: routes' annotations are strings resolved in this module's namespace
+Caller = Annotated[Principal, Depends(require(SCOPE))]
 
 
 class BreakGlassRequest(BaseModel):
@@ -72,7 +74,6 @@ async def break_glass_reason(
 def break_glass_router(resource_types: set[str]) -> APIRouter:
     """``POST /v1/break-glass`` for the given record types (token scope ``break-glass``)."""
     router = APIRouter(tags=["emergency access"])
-    Caller = Annotated[Principal, Depends(require(SCOPE))]
 
     @router.post("/v1/break-glass", status_code=201, response_model=BreakGlassGrant,
                  summary="Open one record for a few hours in an emergency, with a stated reason")
