@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import sys
 
-SECTIONS = ["platform"]
+SECTIONS = ["platform", "intake", "participation"]
 
 
 def main() -> None:
