@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 BIN := .local/venv/bin
 
-.PHONY: up down status test bench demo lint deps clean
+.PHONY: up down status test bench demo lint deps clean contract contract-publish
 
 deps:
 	@bash scripts/bootstrap.sh
@@ -26,6 +26,14 @@ test: up
 ## Benchmarks (not tests): print figures and ratios measured in one run
 bench: up
 	@eval "$$($(BIN)/kasane-stack env)" && $(BIN)/python -m bench
+
+## Regenerate the event contract (docs/events/) from the models
+contract: deps
+	@$(BIN)/python -m kasane_shared.contracts.asyncapi write
+
+## Freeze newly added event types as published (never overwrites a published schema)
+contract-publish: deps
+	@$(BIN)/python -m kasane_shared.contracts.asyncapi publish
 
 lint: deps
 	@$(BIN)/ruff check shared services tools tests bench
