@@ -1,0 +1,183 @@
+"""Accepting a consultation (相談受付): the one path for the HTTP API and partner events."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+from kasane_shared import audit
+from kasane_shared.contracts.codes import Concern
+from kasane_shared.contracts.intake import ConsultationReceived
+from kasane_shared.events import outbox
+from kasane_shared.http.problems import InvalidInput
+from kasane_shared.profile import MunicipalityProfile
+from pydantic import BaseModel
+
+from kasane_intake.authz import Access, Viewer, household_access, person_access
+from kasane_intake.consultations import store
+from kasane_intake.consultations.models import JST, ConsultationCreate, ConsultationMemberRead, ConsultationRead
+from kasane_intake.households import store as households
+from kasane_intake.mynumber import find_my_number
+from kasane_intake.persons import store as persons
+from kasane_intake.referrals import store as referrals
+from kasane_intake.screening import store as screenings
+
+KNOWN_CONCERNS = frozenset(c.value for c in Concern)
+
+
+def reject_my_number(body: BaseModel) -> None:
+    """422 naming the first string field that holds an individual number (never stored)."""
+    field = find_my_number(body.model_dump(mode="python"))
+    if field is not None:
+        raise InvalidInput(field, "looks like a My Number (個人番号), which intake must never store")
+
+
+def check_areas(body: ConsultationCreate, profile: MunicipalityProfile) -> None:
+    """422 for an area code the municipality profile does not have."""
+    if body.area_code is not None and profile.area(body.area_code) is None:
+        raise InvalidInput("area_code", "not an area of the municipality profile")
+    for i, member in enumerate(body.members):
+        address = member.person.address if member.person else None
+        if address and address.area_code is not None and profile.area(address.area_code) is None:
+            raise InvalidInput(f"members.{i}.person.address.area_code", "not an area of the municipality profile")
+
+
+def split_concerns(codes: list[str]) -> tuple[list[str], list[str]]:
+    """(known, unknown) codes, each once, in the order given: unknown ones are kept and flagged."""
+    unique = list(dict.fromkeys(codes))
+    return [c for c in unique if c in KNOWN_CONCERNS], [c for c in unique if c not in KNOWN_CONCERNS]
+
+
+@dataclass(frozen=True)
+class Accepted:
+    consultation_id: uuid.UUID
+    created: bool  # False: the (agency, external id) was taken, this is the first one
+
+
+async def _household_for(conn: asyncpg.Connection, viewer: Viewer, body: ConsultationCreate,
+                         member_ids: list[uuid.UUID], area_code: str | None) -> asyncpg.Record | None:
+    """The household the consultation is about, locked: the one named, else an existing
+    member's, else a new one when anyone is named."""
+    if body.household_id is not None:
+        row = await households.lock_household(conn, body.household_id)
+        if row is None or (await household_access(conn, viewer, body.household_id)).level is None:
+            raise InvalidInput("household_id", "no such household")
+        return row
+    for person_id in member_ids:
+        existing = await households.primary_household(conn, [person_id])
+        if existing is not None:
+            return await households.lock_household(conn, existing)
+    if member_ids:
+        new_id = await households.create_household(conn, area_code=area_code, agency_id=viewer.agency)
+        return await households.lock_household(conn, new_id)
+    return None
+
+
+async def accept_consultation(
+    conn: asyncpg.Connection, *, viewer: Viewer, body: ConsultationCreate, via: str, age_band: str | None = None,
+) -> Accepted:
+    """Store a consultation with its persons and household, enqueue ConsultationReceived,
+    screen the household. Idempotent by (agency, external id)."""
+    received_at = body.received_at or datetime.now(UTC)
+    on = received_at.astimezone(JST).date()
+    all_codes = [*body.concern_codes, *(c for m in body.members for c in m.concern_codes)]
+    known, unknown = split_concerns(all_codes)
+    consultation_id = await store.insert(
+        conn, consultation_id=uuid.uuid4(), agency_id=viewer.agency, external_id=body.external_id,
+        received_at=received_at, channel=body.channel.value, consulted_by=body.consulted_by.value,
+        summary=body.summary, concern_codes=known, unknown_concern_codes=unknown, via=via, age_band=age_band,
+    )
+    if consultation_id is None:
+        assert body.external_id is not None
+        return Accepted(await store.by_external_id(conn, viewer.agency, body.external_id), created=False)
+
+    resolved = await households.resolve_members(conn, viewer, body.members, path="members", today=on)
+    subject_index = next((i for i, m in enumerate(body.members) if m.subject), 0)
+    subject = resolved[subject_index] if resolved else None
+    subject_row = await persons.get_person(conn, subject.person_id) if subject else None
+    area_code = body.area_code or (subject_row["area_code"] if subject_row else None)
+    household = await _household_for(conn, viewer, body, [r.person_id for r in resolved], area_code)
+    if household is not None:
+        area_code = area_code or household["area_code"]
+        for r in resolved:
+            member = body.members[r.index]
+            await households.link_member(conn, household=household, person_id=r.person_id,
+                                         relationship=member.relationship, lives_together=member.lives_together,
+                                         agency_id=viewer.agency, today=on)
+    single = len(resolved) == 1
+    for r in resolved:
+        member = body.members[r.index]
+        # a consultation about one person is about that person's concerns
+        codes = list(dict.fromkeys(member.concern_codes or (body.concern_codes if single else [])))
+        await conn.execute(
+            """INSERT INTO consultation_members (consultation_id, person_id, is_subject, concern_codes,
+                                                 withdrawn_years, no_outside_contact)
+               VALUES ($1, $2, $3, $4, $5, $6)
+               ON CONFLICT (consultation_id, person_id) DO UPDATE
+                 SET concern_codes = consultation_members.concern_codes || EXCLUDED.concern_codes""",
+            consultation_id, r.person_id, r is subject, codes, member.withdrawn_years, member.no_outside_contact,
+        )
+    if subject_row is not None:
+        age_band = persons.person_age_band(subject_row, on) or age_band
+    row = await conn.fetchrow(
+        """UPDATE consultations SET household_id = $2, person_id = $3, area_code = $4, age_band = $5
+            WHERE id = $1 RETURNING *""",
+        consultation_id, household["id"] if household else None, subject.person_id if subject else None,
+        area_code, age_band,
+    )
+    await outbox.enqueue(conn, ConsultationReceived(
+        consultation_id=consultation_id, agency_id=viewer.agency, received_at=received_at,
+        channel=row["channel"], consulted_by=row["consulted_by"], anonymous=row["anonymous"],
+        household_id=row["household_id"], person_id=row["person_id"], area_code=area_code, age_band=age_band,
+        concern_codes=known, unknown_concern_codes=unknown, via=via,
+    ))
+    await screenings.screen_consultation(conn, consultation=row, rules=viewer.rules.screening, on=on)
+    await audit.record(conn, viewer.principal, "create", "consultation", consultation_id, purpose=viewer.purpose)
+    created = [r.person_id for r in resolved if r.created]
+    await audit.record(conn, viewer.principal, "create", "person", created, purpose=viewer.purpose)
+    return Accepted(consultation_id, created=True)
+
+
+def limited_read(row: asyncpg.Record) -> ConsultationRead:
+    """That a consultation exists, who received it and when: nothing about the person."""
+    return ConsultationRead(id=row["id"], access="limited", agency_id=row["agency_id"],
+                            received_at=row["received_at"], status=row["status"])
+
+
+async def full_read(conn: asyncpg.Connection, viewer: Viewer, row: asyncpg.Record, *,
+                    nested: bool = True) -> ConsultationRead:
+    """The whole consultation; ``nested`` adds its screening, referrals and the match
+    proposals (whose other record the caller may read) of the persons it names."""
+    members = await store.members(conn, row["id"])
+    read = ConsultationRead(
+        id=row["id"], access="full", agency_id=row["agency_id"], received_at=row["received_at"],
+        status=row["status"], channel=row["channel"], consulted_by=row["consulted_by"],
+        anonymous=row["anonymous"], external_id=row["external_id"], via=row["via"],
+        household_id=row["household_id"], person_id=row["person_id"], area_code=row["area_code"],
+        age_band=row["age_band"], summary=row["summary"], concern_codes=list(row["concern_codes"]),
+        unknown_concern_codes=list(row["unknown_concern_codes"]),
+        members=[ConsultationMemberRead(person_id=m["person_id"], subject=m["is_subject"],
+                                        concern_codes=list(m["concern_codes"]),
+                                        withdrawn_years=m["withdrawn_years"],
+                                        no_outside_contact=m["no_outside_contact"]) for m in members],
+    )
+    if not nested:
+        return read
+    mine = {m["person_id"] for m in members}
+    proposals = []
+    for proposal in await persons.proposals_for(conn, mine):
+        other = proposal.candidate_person_id if proposal.person_id in mine else proposal.person_id
+        other_row = await persons.get_person(conn, other)
+        if other_row is not None and (await person_access(conn, viewer, other_row)).full:
+            proposals.append(proposal)
+    read.match_proposals = proposals
+    read.screening = await screenings.latest_for_consultation(conn, row["id"])
+    read.referrals = [await referrals.read(conn, r) for r in await referrals.for_consultation(conn, row["id"])]
+    return read
+
+
+async def read_as(conn: asyncpg.Connection, viewer: Viewer, row: asyncpg.Record, access: Access,
+                  *, nested: bool = True) -> ConsultationRead:
+    return await full_read(conn, viewer, row, nested=nested) if access.full else limited_read(row)

@@ -1,0 +1,106 @@
+"""SQL for households and their members, and adding members from a request."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+import asyncpg
+from kasane_shared.contracts.intake import HouseholdMemberLinked
+from kasane_shared.events import outbox
+from kasane_shared.http.problems import InvalidInput
+
+from kasane_intake.authz import Viewer, person_access
+from kasane_intake.persons import store as persons
+from kasane_intake.persons.models import PersonCreate, Relationship
+
+
+class MemberLike(Protocol):
+    person_id: uuid.UUID | None
+    person: PersonCreate | None
+    relationship: Relationship | None
+    lives_together: bool | None
+
+
+@dataclass(frozen=True)
+class ResolvedMember:
+    index: int
+    person_id: uuid.UUID
+    created: bool
+
+
+async def create_household(conn: asyncpg.Connection, *, area_code: str | None, agency_id: str) -> uuid.UUID:
+    """A new household (its row is locked by this transaction)."""
+    household_id = uuid.uuid4()
+    await conn.execute("INSERT INTO households (id, area_code, created_by) VALUES ($1, $2, $3)",
+                       household_id, area_code, agency_id)
+    return household_id
+
+
+async def lock_household(conn: asyncpg.Connection, household_id: uuid.UUID) -> asyncpg.Record | None:
+    """The household's row, locked so its events follow commit order."""
+    return await conn.fetchrow("SELECT * FROM households WHERE id = $1 FOR UPDATE", household_id)
+
+
+async def primary_household(conn: asyncpg.Connection, identity: Sequence[uuid.UUID]) -> uuid.UUID | None:
+    """The household the person was most recently linked to."""
+    return await conn.fetchval(
+        "SELECT household_id FROM household_members WHERE person_id = ANY($1) ORDER BY linked_at DESC LIMIT 1",
+        list(identity),
+    )
+
+
+async def resolve_members(
+    conn: asyncpg.Connection, viewer: Viewer, members: Sequence[MemberLike], *, path: str, today: date,
+) -> list[ResolvedMember]:
+    """Existing persons the caller may read (else 422, the same for unknown and unseen
+    ids), and new persons stored; match proposals are made once all are stored."""
+    resolved: list[ResolvedMember] = []
+    for index, member in enumerate(members):
+        if member.person_id is not None:
+            row = await persons.get_person(conn, member.person_id)
+            if row is None or not (await person_access(conn, viewer, row)).full:
+                raise InvalidInput(f"{path}.{index}.person_id" if path else "person_id", "no such person")
+            resolved.append(ResolvedMember(index, row["merged_into"] or row["id"], False))
+        else:
+            assert member.person is not None
+            person_id = await persons.insert_person(conn, data=member.person, agency_id=viewer.agency, today=today)
+            resolved.append(ResolvedMember(index, person_id, True))
+    mine = [r.person_id for r in resolved]
+    for r in resolved:
+        if r.created:
+            await persons.propose_matches(conn, person_id=r.person_id, exclude=mine)
+    return resolved
+
+
+async def link_member(
+    conn: asyncpg.Connection, *, household: asyncpg.Record, person_id: uuid.UUID,
+    relationship: Relationship | None, lives_together: bool | None, agency_id: str, today: date,
+) -> bool:
+    """Link (or re-describe) a member of a locked household; enqueue HouseholdMemberLinked
+    when something changed. Returns whether it did."""
+    current = await conn.fetchrow(
+        "SELECT relationship, lives_together FROM household_members WHERE household_id = $1 AND person_id = $2",
+        household["id"], person_id,
+    )
+    rel = relationship.value if relationship else (current["relationship"] if current else Relationship.other.value)
+    together = lives_together if lives_together is not None else (current["lives_together"] if current else True)
+    if current is not None and (current["relationship"], current["lives_together"]) == (rel, together):
+        return False
+    await conn.execute(
+        """INSERT INTO household_members (household_id, person_id, relationship, lives_together, linked_by)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (household_id, person_id)
+           DO UPDATE SET relationship = EXCLUDED.relationship, lives_together = EXCLUDED.lives_together""",
+        household["id"], person_id, rel, together, agency_id,
+    )
+    person = await persons.get_person(conn, person_id)
+    await outbox.enqueue(conn, HouseholdMemberLinked(
+        household_id=household["id"], person_id=person_id, relationship=rel, lives_together=together,
+        age_band=persons.person_age_band(person, today),
+        area_code=person["area_code"] or household["area_code"],
+    ))
+    return True
