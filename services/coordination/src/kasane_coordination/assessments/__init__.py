@@ -1,0 +1,1 @@
+"""Assessments (アセスメント) per household member, versioned."""

@@ -1,0 +1,1 @@
+"""Cases falling between agencies: no lead, review overdue, referral bounced, no contact."""

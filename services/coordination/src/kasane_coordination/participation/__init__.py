@@ -1,0 +1,1 @@
+"""Participation requests (参加支援) made from a plan action."""

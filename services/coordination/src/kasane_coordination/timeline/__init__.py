@@ -1,0 +1,1 @@
+"""The case timeline: everything that happened to a case across the services, in order."""
