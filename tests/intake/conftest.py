@@ -49,10 +49,10 @@ def household_8050() -> dict[str, Any]:
         "channel": "home_visit", "consulted_by": "family",
         "summary": "母（82）の介護について相談。同居の長男（52）は10年以上ひきこもっている。",
         "members": [
-            {"person": person("山田", "ハナ", "ヤマダ", "ハナ", 82, sex="female", address=ADDRESS,
+            {"person": person("山田", "ハナ", "ヤマダ", "ハナ", 82, sex="female", address=dict(ADDRESS),
                               phone="090-1111-2222"),
              "relationship": "head", "lives_together": True, "subject": True, "concern_codes": ["elderly_care"]},
-            {"person": person("山田", "太郎", "ヤマダ", "タロウ", 52, sex="male", address=ADDRESS),
+            {"person": person("山田", "太郎", "ヤマダ", "タロウ", 52, sex="male", address=dict(ADDRESS)),
              "relationship": "child", "lives_together": True, "concern_codes": ["withdrawal"],
              "withdrawn_years": 10},
         ],
