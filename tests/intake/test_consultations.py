@@ -138,7 +138,9 @@ async def test_a_my_number_is_never_stored_anywhere(stack: TestStack, svc: Servi
             f"SELECT count(*) FROM {table} WHERE {column} LIKE $1", f"%{MY_NUMBER}%") == 0
 
 
-async def test_a_retry_with_the_same_idempotency_key_returns_the_first_result(stack: TestStack, svc: ServiceEnv) -> None:
+async def test_a_retry_with_the_same_idempotency_key_returns_the_first_result(
+    stack: TestStack, svc: ServiceEnv
+) -> None:
     headers = {**auth(stack, KITA), "Idempotency-Key": f"retry-{uuid.uuid4()}"}
     body = {"channel": "phone", "consulted_by": "family", "summary": "同じ相談の再送", "concern_codes": ["housing"]}
     first = await svc.client.post("/v1/consultations", json=body, headers=headers)

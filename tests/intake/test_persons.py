@@ -65,10 +65,10 @@ async def test_a_reported_person_is_proposed_as_a_match_never_merged(stack: Test
 
 async def test_merge_and_unlink_are_explicit_audited_and_reversible(stack: TestStack, svc: ServiceEnv) -> None:
     born = years_ago(66, 8, 8)
-    a = await consult(stack, svc, KITA, {"person": person("高橋", "進", "タカハシ", "ススム", 66) | {"birth_date": born},
-                                         "subject": True, "concern_codes": ["health"]})
-    b = await consult(stack, svc, KITA, {"person": person("高橋", "進", "たかはし", "すすむ", 66) | {"birth_date": born},
-                                         "subject": True, "concern_codes": ["poverty"]})
+    katakana = {**person("高橋", "進", "タカハシ", "ススム", 66), "birth_date": born}
+    hiragana = {**person("高橋", "進", "たかはし", "すすむ", 66), "birth_date": born}
+    a = await consult(stack, svc, KITA, {"person": katakana, "subject": True, "concern_codes": ["health"]})
+    b = await consult(stack, svc, KITA, {"person": hiragana, "subject": True, "concern_codes": ["poverty"]})
     keep, fold = a["person_id"], b["person_id"]
     [proposal] = b["match_proposals"]
     body = {"merged_person_id": fold, "proposal_id": proposal["id"], "reason": "同一人物と確認"}
@@ -110,7 +110,8 @@ async def test_a_match_can_be_dismissed(stack: TestStack, svc: ServiceEnv) -> No
     b = await consult(stack, svc, KITA, {"person": {"family_name_kana": "イトウ", "given_name_kana": "ユイ",
                                                     "birth_date": born}})
     [proposal] = b["match_proposals"]
-    r = await svc.client.post(f"/v1/person-matches/{proposal['id']}/dismiss", headers=auth(stack, KITA, "persons:merge"))
+    r = await svc.client.post(f"/v1/person-matches/{proposal['id']}/dismiss",
+                              headers=auth(stack, KITA, "persons:merge"))
     assert r.status_code == 200 and r.json()["status"] == "dismissed"
     again = await svc.client.get(f"/v1/persons/{b['person_id']}", headers=auth(stack, KITA))
     assert again.json()["match_proposals"] == []

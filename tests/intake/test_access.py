@@ -1,0 +1,162 @@
+"""Access by relationship, consent, case team and break glass; 404 for everything else;
+every read audit-logged."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+from kasane_shared.contracts.coordination import TeamMemberJoined, TeamMemberLeft
+
+from tests.intake.conftest import auth, household_8050
+from tests.support.kafka import eventually
+from tests.support.service_env import ServiceEnv
+from tests.support.stack import TestStack
+
+pytestmark = pytest.mark.integration
+
+KITA = "sk-houkatsu-kita"
+TEAM = "sk-shogai-soudan"
+
+
+async def posted(stack: TestStack, svc: ServiceEnv) -> dict:
+    r = await svc.client.post("/v1/consultations", json=household_8050(), headers=auth(stack, KITA))
+    assert r.status_code == 201
+    return r.json()
+
+
+def problem_without_instance(r) -> dict:
+    return {k: v for k, v in r.json().items() if k != "instance"}
+
+
+async def test_another_agency_gets_404_exactly_like_an_unknown_id(stack: TestStack, svc: ServiceEnv) -> None:
+    c = await posted(stack, svc)
+    referral = (await svc.client.post(f"/v1/consultations/{c['id']}/referrals",
+                                      json={"target": "collaboration", "reason_code": "complex_needs"},
+                                      headers=auth(stack, KITA))).json()
+    other = auth(stack, "sk-shakyo")
+    for path in ("/v1/consultations/{}", "/v1/persons/{}", "/v1/households/{}", "/v1/referrals/{}"):
+        real_id = {"consultations": c["id"], "persons": c["person_id"], "households": c["household_id"],
+                   "referrals": referral["id"]}[path.split("/")[2]]
+        mine = await svc.client.get(path.format(real_id), headers=other)
+        unknown = await svc.client.get(path.format(uuid.uuid4()), headers=other)
+        assert (mine.status_code, unknown.status_code) == (404, 404), path
+        assert problem_without_instance(mine) == problem_without_instance(unknown)
+    assert (await svc.client.get("/v1/consultations", headers=other)).json()["items"] == []
+    # the receiving desk reads everything, and every read is in the audit log with its purpose
+    headers = {**auth(stack, KITA, subject="staff-7"), "Kasane-Purpose": "home_visit_planning"}
+    assert (await svc.client.get(f"/v1/consultations/{c['id']}", headers=headers)).status_code == 200
+    assert (await svc.client.get(f"/v1/persons/{c['person_id']}", headers=headers)).status_code == 200
+    rows = await svc.pool.fetch(
+        """SELECT resource_type, resource_id, actor, purpose, break_glass FROM audit_log
+            WHERE agency_id = $1 AND action = 'read' AND actor = 'staff-7' ORDER BY id""", KITA)
+    assert [(r["resource_type"], r["resource_id"]) for r in rows] == [
+        ("consultation", c["id"]), ("person", c["members"][0]["person_id"]),
+        ("person", c["members"][1]["person_id"]), ("person", c["person_id"])]
+    assert {(r["purpose"], r["break_glass"]) for r in rows} == {("home_visit_planning", False)}
+
+
+async def test_a_case_team_member_reads_the_household_as_consent_allows(stack: TestStack, svc: ServiceEnv) -> None:
+    c = await posted(stack, svc)
+    mother, son = (m["person_id"] for m in c["members"])
+    household = c["household_id"]
+    team = auth(stack, TEAM)
+    assert (await svc.client.get(f"/v1/households/{household}", headers=team)).status_code == 404
+    case_id = uuid.uuid4()
+    joined = TeamMemberJoined(case_id=case_id, agency_id=TEAM, role="field_supporter",
+                              household_id=uuid.UUID(household))
+
+    async def team_rows() -> int:
+        return await svc.pool.fetchval("SELECT count(*) FROM case_team WHERE left_at IS NULL AND agency_id = $1",
+                                       TEAM)
+
+    async with svc.worker():
+        joined_id = await svc.publish(joined)
+        await eventually(team_rows, lambda n: n == 1, timeout=40, what="team membership applied")
+
+        # no consent yet: the household's shape, age bands and areas; no names, no summary
+        view = (await svc.client.get(f"/v1/households/{household}", headers=team)).json()
+        assert view["access"] == "limited"
+        assert [(m["person"]["access"], m["person"]["family_name"], m["person"]["age_band"])
+                for m in view["members"]] == [("limited", None, "80-84"), ("limited", None, "50-54")]
+        assert [(x["access"], x["summary"]) for x in view["consultations"]] == [("limited", None)]
+        assert view["latest_screening"]["patterns"] == ["8050"]
+        limited = (await svc.client.get(f"/v1/consultations/{c['id']}", headers=team)).json()
+        assert limited["access"] == "limited" and limited["summary"] is None and limited["members"] == []
+        assert (await svc.client.get(f"/v1/persons/{son}", headers=team)).json()["phone"] is None
+
+        # the son consents to sharing with the collaboration: his record opens to the team
+        for pid in (son,):
+            assert (await svc.client.post("/v1/consents", json={
+                "person_id": pid, "scope": "collaboration", "method": "oral",
+                "granted_on": date.today().isoformat()}, headers=auth(stack, KITA))).status_code == 201
+        son_view = (await svc.client.get(f"/v1/persons/{son}", headers=team)).json()
+        assert son_view["access"] == "full" and son_view["given_name"] == "太郎"
+        assert (await svc.client.get(f"/v1/persons/{mother}", headers=team)).json()["access"] == "limited"
+        assert (await svc.client.get(f"/v1/consultations/{c['id']}", headers=team)).json()["access"] == "limited"
+        # and the mother too: the consultation about both of them opens
+        assert (await svc.client.post("/v1/consents", json={
+            "person_id": mother, "scope": "collaboration", "method": "proxy", "proxy_relationship": "child",
+            "granted_on": date.today().isoformat()}, headers=auth(stack, KITA))).status_code == 201
+        full = (await svc.client.get(f"/v1/consultations/{c['id']}", headers=team)).json()
+        assert full["access"] == "full" and full["summary"].startswith("母（82）")
+
+        # leaving the team closes the household again; a redelivered join changes nothing
+        await svc.publish(TeamMemberLeft(case_id=case_id, agency_id=TEAM, household_id=uuid.UUID(household)))
+        await eventually(team_rows, lambda n: n == 0, timeout=40, what="team membership ended")
+        before = await svc.pool.fetchval("SELECT count(*) FROM inbox")
+        await svc.publish(joined, event_id=joined_id)
+        await svc.publish(TeamMemberLeft(case_id=case_id, agency_id="sk-kyoiku"))  # a marker after it
+        await eventually(lambda: svc.pool.fetchval("SELECT count(*) FROM inbox"), lambda n: n == before + 1,
+                         timeout=40, what="the marker consumed")
+        assert await team_rows() == 0
+    assert (await svc.client.get(f"/v1/households/{household}", headers=team)).status_code == 404
+    # consent covers the team only while it is on the case team
+    assert (await svc.client.get(f"/v1/persons/{son}", headers=team)).status_code == 404
+
+
+async def test_break_glass_opens_one_record_and_is_flagged(stack: TestStack, svc: ServiceEnv) -> None:
+    c = await posted(stack, svc)
+    household = c["household_id"]
+    nurse = auth(stack, "sk-hoken", "break-glass", subject="nurse-3")
+    assert (await svc.client.get(f"/v1/households/{household}", headers=nurse)).status_code == 404
+    reason = "本人が倒れているとの通報、緊急訪問のため"
+    grant = await svc.client.post("/v1/break-glass", json={"resource_type": "household", "resource_id": household,
+                                                           "reason": reason}, headers=nurse)
+    assert grant.status_code == 201
+    opened = await svc.client.get(f"/v1/households/{household}", headers=nurse)
+    assert opened.status_code == 200 and opened.json()["access"] == "full"
+    assert {m["person"]["access"] for m in opened.json()["members"]} == {"full"}
+    assert opened.json()["consultations"][0]["summary"].startswith("母（82）")
+    person = await svc.client.get(f"/v1/persons/{c['person_id']}", headers=nurse)
+    assert person.status_code == 200 and person.json()["family_name"] == "山田"
+    flagged = await svc.pool.fetch(
+        "SELECT resource_type, purpose FROM audit_log WHERE actor = 'nurse-3' AND action = 'read' AND break_glass")
+    assert {r["resource_type"] for r in flagged} >= {"household", "person", "consultation"}
+    assert {r["purpose"] for r in flagged} == {reason}
+    # the grant is the nurse's own: a colleague of the same agency still gets 404
+    colleague = auth(stack, "sk-hoken", "break-glass", subject="nurse-4")
+    assert (await svc.client.get(f"/v1/households/{household}", headers=colleague)).status_code == 404
+    unknown_type = await svc.client.post("/v1/break-glass", json={"resource_type": "case", "resource_id": household,
+                                                                  "reason": reason}, headers=nurse)
+    assert unknown_type.status_code == 422
+
+
+async def test_agency_named_in_a_referral_reads_while_it_holds_it(stack: TestStack, svc: ServiceEnv) -> None:
+    c = await posted(stack, svc)
+    shakyo = auth(stack, "sk-shakyo")
+    assert (await svc.client.get(f"/v1/consultations/{c['id']}", headers=shakyo)).status_code == 404
+    referral = (await svc.client.post(f"/v1/consultations/{c['id']}/referrals", json={
+        "target": "agency", "to_agency_id": "sk-shakyo", "reason_code": "volunteer_support"},
+        headers=auth(stack, KITA))).json()
+    seen = await svc.client.get(f"/v1/consultations/{c['id']}", headers=shakyo)
+    assert seen.status_code == 200 and seen.json()["access"] == "full"
+    assert (await svc.client.get(f"/v1/households/{c['household_id']}", headers=shakyo)).json()["access"] == "full"
+    listed = (await svc.client.get("/v1/consultations", headers=shakyo)).json()["items"]
+    assert [i["id"] for i in listed] == [c["id"]]
+    inbox = (await svc.client.get("/v1/referrals", params={"direction": "in"}, headers=shakyo)).json()["items"]
+    assert [i["id"] for i in inbox] == [referral["id"]]
+    await svc.client.post(f"/v1/referrals/{referral['id']}/status",
+                          json={"status": "rejected", "reason_code": "not_our_field"}, headers=shakyo)
+    assert (await svc.client.get(f"/v1/consultations/{c['id']}", headers=shakyo)).status_code == 404
