@@ -13,7 +13,7 @@ from kasane_participation.requests.service import seeker
 from kasane_participation.rules import load_rules
 from kasane_shared.profile import load_profile
 
-from tests.participation.helpers import COORDINATOR, PROVIDER, SPEC, Api, north
+from tests.participation.helpers import COORDINATOR, PROVIDER, SPEC, Api
 from tests.support.service_env import service_env
 from tests.support.stack import PROFILE, TestStack
 

@@ -125,7 +125,8 @@ def test_ranking_parts_score_and_reasons() -> None:
     assert top.score == pytest.approx(w.step + 0.8 * w.distance + w.preference + w.schedule + w.comfort
                                       + w.audience, abs=1e-3)
     assert second.parts["preference"] == 0.0 and second.parts["comfort"] == 0.0
-    assert second.parts["audience"] == 0.0 and second.parts["step"] == RULES.steps.floor  # two steps past the next: 1 - 2 x 0.5, floored
+    # two steps past the next one: 1 - 2 x 0.5, raised to the floor
+    assert second.parts["audience"] == 0.0 and second.parts["step"] == RULES.steps.floor
     codes = [r.code for r in explain(s, p, top)]
     assert codes == ["step.first", "distance", "preference.match", "schedule.overlap", "comfort.offered",
                      "audience.fits", "required.met", "language.met", "seats.free"]
