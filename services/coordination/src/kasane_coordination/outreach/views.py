@@ -9,7 +9,7 @@ import asyncpg
 from fastapi import APIRouter, Query
 from kasane_shared import audit
 from kasane_shared.auth.tokens import Principal
-from kasane_shared.contracts.codes import TeamRole
+from kasane_shared.contracts.codes import ContactMethod, TeamRole
 from kasane_shared.db import Conn
 from kasane_shared.http.deps import Profile
 from kasane_shared.http.problems import Conflict, Forbidden, InvalidInput, NotFound
@@ -162,7 +162,8 @@ async def contact_done(engagement_id: UUID, contact_id: UUID, body: ContactDone,
                   note = COALESCE($5, note) WHERE id = $1""",
         contact_id, body.contacted_on, body.outcome_code, (body.stage or engagement["stage"]), body.note,
     )
-    await service.contact_made(conn, engagement=engagement, contact_id=contact_id, method=contact["method"],
+    await service.contact_made(conn, engagement=engagement, contact_id=contact_id,
+                               method=ContactMethod(contact["method"]),
                                contacted_on=body.contacted_on, outcome_code=body.outcome_code, stage=body.stage,
                                agency_id=principal.agency_id, next_contact_on=body.next_contact_on,
                                next_contact_method=body.next_contact_method)

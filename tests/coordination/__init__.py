@@ -1,0 +1,1 @@
+"""Coordination: cases, teams, plans, meetings, outreach (issue 4)."""
