@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import asyncpg
 from kasane_shared import audit
@@ -21,8 +21,10 @@ from kasane_intake.consultations.models import JST, ConsultationCreate, Consulta
 from kasane_intake.households import store as households
 from kasane_intake.mynumber import find_my_number
 from kasane_intake.persons import store as persons
+from kasane_intake.persons.models import MatchProposalRead, Relationship
 from kasane_intake.referrals import store as referrals
 from kasane_intake.screening import store as screenings
+from kasane_intake.screening.screening import HouseholdFacts, MemberFacts
 
 KNOWN_CONCERNS = frozenset(c.value for c in Concern)
 
@@ -54,25 +56,44 @@ def split_concerns(codes: list[str]) -> tuple[list[str], list[str]]:
 class Accepted:
     consultation_id: uuid.UUID
     created: bool  # False: the (agency, external id) was taken, this is the first one
+    read: ConsultationRead | None = None  # the new consultation as its desk sees it
 
 
 async def _household_for(conn: asyncpg.Connection, viewer: Viewer, body: ConsultationCreate,
-                         member_ids: list[uuid.UUID], area_code: str | None) -> asyncpg.Record | None:
-    """The household the consultation is about, locked: the one named, else an existing
-    member's, else a new one when anyone is named."""
+                         resolved: list[households.ResolvedMember],
+                         area_code: str | None) -> tuple[asyncpg.Record | None, bool]:
+    """The household the consultation is about, locked, and whether it is new: the one
+    named, else an existing member's, else a new one when anyone is named."""
     if body.household_id is not None:
         row = await households.lock_household(conn, body.household_id)
         if row is None or (await household_access(conn, viewer, body.household_id)).level is None:
             raise InvalidInput("household_id", "no such household")
-        return row
-    for person_id in member_ids:
-        existing = await households.primary_household(conn, [person_id])
-        if existing is not None:
-            return await households.lock_household(conn, existing)
-    if member_ids:
-        new_id = await households.create_household(conn, area_code=area_code, agency_id=viewer.agency)
-        return await households.lock_household(conn, new_id)
-    return None
+        return row, False
+    for member in resolved:
+        if not member.created:  # a person reported just now has no household yet
+            existing = await households.primary_household(conn, [member.person_id])
+            if existing is not None:
+                return await households.lock_household(conn, existing), False
+    if resolved:
+        return await households.create_household(conn, area_code=area_code, agency_id=viewer.agency), True
+    return None, False
+
+
+def _new_household_facts(body: ConsultationCreate, resolved: list[households.ResolvedMember],
+                         member_codes: dict[uuid.UUID, list[str]], known: list[str], agency: str,
+                         on: date) -> HouseholdFacts:
+    """A household made by this consultation holds only what the request says: screening
+    needs no query to see it."""
+    members = []
+    for r in resolved:
+        m = body.members[r.index]
+        members.append(MemberFacts(
+            key=str(r.person_id), age=persons.person_age(r.person, on),
+            relationship=(m.relationship or Relationship.other).value,
+            lives_together=True if m.lives_together is None else m.lives_together,
+            concerns=frozenset(member_codes[r.person_id]), withdrawn_years=m.withdrawn_years,
+            no_outside_contact=m.no_outside_contact))
+    return HouseholdFacts(members=members, concerns=frozenset(known), agencies=frozenset({agency}))
 
 
 async def accept_consultation(
@@ -84,6 +105,7 @@ async def accept_consultation(
     on = received_at.astimezone(JST).date()
     all_codes = [*body.concern_codes, *(c for m in body.members for c in m.concern_codes)]
     known, unknown = split_concerns(all_codes)
+    # claimed first: a retry with the same external id stores nothing at all
     consultation_id = await store.insert(
         conn, consultation_id=uuid.uuid4(), agency_id=viewer.agency, external_id=body.external_id,
         received_at=received_at, channel=body.channel.value, consulted_by=body.consulted_by.value,
@@ -93,34 +115,33 @@ async def accept_consultation(
         assert body.external_id is not None
         return Accepted(await store.by_external_id(conn, viewer.agency, body.external_id), created=False)
 
-    resolved = await households.resolve_members(conn, viewer, body.members, path="members", today=on)
-    subject_index = next((i for i, m in enumerate(body.members) if m.subject), 0)
-    subject = resolved[subject_index] if resolved else None
-    subject_row = await persons.get_person(conn, subject.person_id) if subject else None
-    area_code = body.area_code or (subject_row["area_code"] if subject_row else None)
-    household = await _household_for(conn, viewer, body, [r.person_id for r in resolved], area_code)
+    listed = await households.resolve_members(conn, viewer, body.members, path="members", today=on)
+    seen: set[uuid.UUID] = set()
+    resolved = [r for r in listed if not (r.person_id in seen or seen.add(r.person_id))]  # named twice: once
+    subject = next((r for r in resolved if body.members[r.index].subject), resolved[0] if resolved else None)
+    area_code = body.area_code or (subject.person["area_code"] if subject else None)
+    household, new_household = await _household_for(conn, viewer, body, resolved, area_code)
     if household is not None:
         area_code = area_code or household["area_code"]
         for r in resolved:
             member = body.members[r.index]
-            await households.link_member(conn, household=household, person_id=r.person_id,
+            await households.link_member(conn, household=household, person=r.person,
                                          relationship=member.relationship, lives_together=member.lives_together,
-                                         agency_id=viewer.agency, today=on)
+                                         agency_id=viewer.agency, today=on, new_household=new_household)
+    # a consultation about one person is about that person's concerns
     single = len(resolved) == 1
-    for r in resolved:
-        member = body.members[r.index]
-        # a consultation about one person is about that person's concerns
-        codes = list(dict.fromkeys(member.concern_codes or (body.concern_codes if single else [])))
-        await conn.execute(
-            """INSERT INTO consultation_members (consultation_id, person_id, is_subject, concern_codes,
-                                                 withdrawn_years, no_outside_contact)
-               VALUES ($1, $2, $3, $4, $5, $6)
-               ON CONFLICT (consultation_id, person_id) DO UPDATE
-                 SET concern_codes = consultation_members.concern_codes || EXCLUDED.concern_codes""",
-            consultation_id, r.person_id, r is subject, codes, member.withdrawn_years, member.no_outside_contact,
-        )
-    if subject_row is not None:
-        age_band = persons.person_age_band(subject_row, on) or age_band
+    member_codes = {r.person_id: list(dict.fromkeys(
+        [c for m in listed if m.person_id == r.person_id for c in body.members[m.index].concern_codes]
+        or (body.concern_codes if single else []))) for r in resolved}
+    await conn.executemany(
+        """INSERT INTO consultation_members (consultation_id, person_id, is_subject, concern_codes,
+                                             withdrawn_years, no_outside_contact)
+           VALUES ($1, $2, $3, $4, $5, $6)""",
+        [(consultation_id, r.person_id, r is subject, member_codes[r.person_id],
+          body.members[r.index].withdrawn_years, body.members[r.index].no_outside_contact) for r in resolved],
+    )
+    if subject is not None:
+        age_band = persons.person_age_band(subject.person, on) or age_band
     row = await conn.fetchrow(
         """UPDATE consultations SET household_id = $2, person_id = $3, area_code = $4, age_band = $5
             WHERE id = $1 RETURNING *""",
@@ -133,11 +154,20 @@ async def accept_consultation(
         household_id=row["household_id"], person_id=row["person_id"], area_code=area_code, age_band=age_band,
         concern_codes=known, unknown_concern_codes=unknown, via=via,
     ))
-    await screenings.screen_consultation(conn, consultation=row, rules=viewer.rules.screening, on=on)
+    facts = _new_household_facts(body, resolved, member_codes, known, viewer.agency, on) if new_household else None
+    screening = await screenings.screen_consultation(conn, consultation=row, rules=viewer.rules.screening, on=on,
+                                                     facts=facts)
     await audit.record(conn, viewer.principal, "create", "consultation", consultation_id, purpose=viewer.purpose)
-    created = [r.person_id for r in resolved if r.created]
-    await audit.record(conn, viewer.principal, "create", "person", created, purpose=viewer.purpose)
-    return Accepted(consultation_id, created=True)
+    await audit.record(conn, viewer.principal, "create", "person", [r.person_id for r in resolved if r.created],
+                       purpose=viewer.purpose)
+    read = _read(row, [ConsultationMemberRead(
+        person_id=r.person_id, subject=r is subject, concern_codes=member_codes[r.person_id],
+        withdrawn_years=body.members[r.index].withdrawn_years,
+        no_outside_contact=body.members[r.index].no_outside_contact) for r in resolved])
+    read.screening = screening
+    if any(r.proposals for r in resolved):
+        read.match_proposals = await _visible_proposals(conn, viewer, {r.person_id for r in resolved})
+    return Accepted(consultation_id, created=True, read=read)
 
 
 def limited_read(row: asyncpg.Record) -> ConsultationRead:
@@ -146,33 +176,41 @@ def limited_read(row: asyncpg.Record) -> ConsultationRead:
                             received_at=row["received_at"], status=row["status"])
 
 
-async def full_read(conn: asyncpg.Connection, viewer: Viewer, row: asyncpg.Record, *,
-                    nested: bool = True) -> ConsultationRead:
-    """The whole consultation; ``nested`` adds its screening, referrals and the match
-    proposals (whose other record the caller may read) of the persons it names."""
-    members = await store.members(conn, row["id"])
-    read = ConsultationRead(
+def _read(row: asyncpg.Record, members: list[ConsultationMemberRead]) -> ConsultationRead:
+    return ConsultationRead(
         id=row["id"], access="full", agency_id=row["agency_id"], received_at=row["received_at"],
         status=row["status"], channel=row["channel"], consulted_by=row["consulted_by"],
         anonymous=row["anonymous"], external_id=row["external_id"], via=row["via"],
         household_id=row["household_id"], person_id=row["person_id"], area_code=row["area_code"],
         age_band=row["age_band"], summary=row["summary"], concern_codes=list(row["concern_codes"]),
-        unknown_concern_codes=list(row["unknown_concern_codes"]),
-        members=[ConsultationMemberRead(person_id=m["person_id"], subject=m["is_subject"],
-                                        concern_codes=list(m["concern_codes"]),
-                                        withdrawn_years=m["withdrawn_years"],
-                                        no_outside_contact=m["no_outside_contact"]) for m in members],
+        unknown_concern_codes=list(row["unknown_concern_codes"]), members=members,
     )
-    if not nested:
-        return read
-    mine = {m["person_id"] for m in members}
+
+
+async def _visible_proposals(conn: asyncpg.Connection, viewer: Viewer,
+                             mine: set[uuid.UUID]) -> list[MatchProposalRead]:
+    """Open proposals naming these persons whose other record the caller may read."""
     proposals = []
     for proposal in await persons.proposals_for(conn, mine):
         other = proposal.candidate_person_id if proposal.person_id in mine else proposal.person_id
         other_row = await persons.get_person(conn, other)
         if other_row is not None and (await person_access(conn, viewer, other_row)).full:
             proposals.append(proposal)
-    read.match_proposals = proposals
+    return proposals
+
+
+async def full_read(conn: asyncpg.Connection, viewer: Viewer, row: asyncpg.Record, *,
+                    nested: bool = True) -> ConsultationRead:
+    """The whole consultation; ``nested`` adds its screening, referrals and the match
+    proposals (whose other record the caller may read) of the persons it names."""
+    members = await store.members(conn, row["id"])
+    read = _read(row, [ConsultationMemberRead(person_id=m["person_id"], subject=m["is_subject"],
+                                              concern_codes=list(m["concern_codes"]),
+                                              withdrawn_years=m["withdrawn_years"],
+                                              no_outside_contact=m["no_outside_contact"]) for m in members])
+    if not nested:
+        return read
+    read.match_proposals = await _visible_proposals(conn, viewer, {m["person_id"] for m in members})
     read.screening = await screenings.latest_for_consultation(conn, row["id"])
     read.referrals = [await referrals.read(conn, r) for r in await referrals.for_consultation(conn, row["id"])]
     return read

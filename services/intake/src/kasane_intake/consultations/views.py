@@ -55,12 +55,12 @@ async def post_consultation(body: ConsultationCreate, conn: Conn, viewer: Consul
     if (replay := await idem.replay(conn, body)) is not None:
         return replay
     accepted = await service.accept_consultation(conn, viewer=viewer, body=body, via="api")
-    row = await store.get(conn, accepted.consultation_id)
-    read = await service.full_read(conn, viewer, row)
-    if not accepted.created:
-        await audit_read(conn, viewer, "consultation", [row["id"]], FULL)
-        return await idem.respond(conn, 200, read, headers={REPLAYED: "true"})
-    return await idem.respond(conn, 201, read)
+    if accepted.read is not None:
+        return await idem.respond(conn, 201, accepted.read)
+    # the partner's external id was taken: the first consultation, as a retry expects
+    read = await service.full_read(conn, viewer, await store.get(conn, accepted.consultation_id))
+    await audit_read(conn, viewer, "consultation", [read.id], FULL)
+    return await idem.respond(conn, 200, read, headers={REPLAYED: "true"})
 
 
 @router.get("/v1/consultations/{consultation_id}", response_model=ConsultationRead,

@@ -28,16 +28,20 @@ class MemberLike(Protocol):
 @dataclass(frozen=True)
 class ResolvedMember:
     index: int
-    person_id: uuid.UUID
+    person: asyncpg.Record  # the person's row (the surviving record for a merged one)
     created: bool
+    proposals: tuple[uuid.UUID, ...] = ()  # candidates proposed as the same person
+
+    @property
+    def person_id(self) -> uuid.UUID:
+        return self.person["id"]
 
 
-async def create_household(conn: asyncpg.Connection, *, area_code: str | None, agency_id: str) -> uuid.UUID:
-    """A new household (its row is locked by this transaction)."""
-    household_id = uuid.uuid4()
-    await conn.execute("INSERT INTO households (id, area_code, created_by) VALUES ($1, $2, $3)",
-                       household_id, area_code, agency_id)
-    return household_id
+async def create_household(conn: asyncpg.Connection, *, area_code: str | None, agency_id: str) -> asyncpg.Record:
+    """A new household; inserting it locks its row for this transaction."""
+    return await conn.fetchrow(
+        "INSERT INTO households (id, area_code, created_by) VALUES ($1, $2, $3) RETURNING *",
+        uuid.uuid4(), area_code, agency_id)
 
 
 async def lock_household(conn: asyncpg.Connection, household_id: uuid.UUID) -> asyncpg.Record | None:
@@ -64,25 +68,27 @@ async def resolve_members(
             row = await persons.get_person(conn, member.person_id)
             if row is None or not (await person_access(conn, viewer, row)).full:
                 raise InvalidInput(f"{path}.{index}.person_id" if path else "person_id", "no such person")
-            resolved.append(ResolvedMember(index, row["merged_into"] or row["id"], False))
+            if row["merged_into"] is not None:
+                row = await persons.get_person(conn, row["merged_into"])
+            resolved.append(ResolvedMember(index, row, False))
         else:
             assert member.person is not None
-            person_id = await persons.insert_person(conn, data=member.person, agency_id=viewer.agency, today=today)
-            resolved.append(ResolvedMember(index, person_id, True))
+            row = await persons.insert_person(conn, data=member.person, agency_id=viewer.agency, today=today)
+            resolved.append(ResolvedMember(index, row, True))
     mine = [r.person_id for r in resolved]
-    for r in resolved:
-        if r.created:
-            await persons.propose_matches(conn, person_id=r.person_id, exclude=mine)
-    return resolved
+    return [ResolvedMember(r.index, r.person, True, tuple(await persons.propose_matches(
+        conn, person=r.person, exclude=mine))) if r.created else r for r in resolved]
 
 
 async def link_member(
-    conn: asyncpg.Connection, *, household: asyncpg.Record, person_id: uuid.UUID,
+    conn: asyncpg.Connection, *, household: asyncpg.Record, person: asyncpg.Record,
     relationship: Relationship | None, lives_together: bool | None, agency_id: str, today: date,
+    new_household: bool = False,
 ) -> bool:
     """Link (or re-describe) a member of a locked household; enqueue HouseholdMemberLinked
     when something changed. Returns whether it did."""
-    current = await conn.fetchrow(
+    person_id = person["id"]
+    current = None if new_household else await conn.fetchrow(
         "SELECT relationship, lives_together FROM household_members WHERE household_id = $1 AND person_id = $2",
         household["id"], person_id,
     )
@@ -97,7 +103,6 @@ async def link_member(
            DO UPDATE SET relationship = EXCLUDED.relationship, lives_together = EXCLUDED.lives_together""",
         household["id"], person_id, rel, together, agency_id,
     )
-    person = await persons.get_person(conn, person_id)
     await outbox.enqueue(conn, HouseholdMemberLinked(
         household_id=household["id"], person_id=person_id, relationship=rel, lives_together=together,
         age_band=persons.person_age_band(person, today),

@@ -96,13 +96,12 @@ async def create_household(body: HouseholdCreate, conn: Conn, viewer: PersonWrit
     _check_members(body.members, viewer)
     today = date.today()
     resolved = await store.resolve_members(conn, viewer, body.members, path="members", today=today)
-    household_id = await store.create_household(conn, area_code=body.area_code, agency_id=viewer.agency)
-    household = await store.lock_household(conn, household_id)
+    household = await store.create_household(conn, area_code=body.area_code, agency_id=viewer.agency)
     for r in resolved:
         m = body.members[r.index]
-        await store.link_member(conn, household=household, person_id=r.person_id, relationship=m.relationship,
+        await store.link_member(conn, household=household, person=r.person, relationship=m.relationship,
                                 lives_together=m.lives_together, agency_id=viewer.agency, today=today)
-    await audit.record(conn, viewer.principal, "create", "household", household_id, purpose=viewer.purpose)
+    await audit.record(conn, viewer.principal, "create", "household", household["id"], purpose=viewer.purpose)
     await audit.record(conn, viewer.principal, "create", "person", [r.person_id for r in resolved if r.created],
                        purpose=viewer.purpose)
     return await household_read(conn, viewer, household, FULL)
@@ -120,7 +119,7 @@ async def link_member(household_id: uuid.UUID, body: HouseholdMemberIn, conn: Co
         raise NotFound("no such household")
     today = date.today()
     [resolved] = await store.resolve_members(conn, viewer, [body], path="", today=today)
-    await store.link_member(conn, household=household, person_id=resolved.person_id,
+    await store.link_member(conn, household=household, person=resolved.person,
                             relationship=body.relationship, lives_together=body.lives_together,
                             agency_id=viewer.agency, today=today)
     await audit.record(conn, viewer.principal, "link", "household", household_id,

@@ -53,18 +53,19 @@ def _keys(values: dict[str, Any]) -> tuple[str | None, str | None]:
             normalise_address(values["municipality"], values["street"]))
 
 
-async def insert_person(conn: asyncpg.Connection, *, data: PersonCreate, agency_id: str, today: date) -> uuid.UUID:
-    """Store a newly reported person; return the new id."""
-    person_id = uuid.uuid4()
+_INSERT_PERSON = f"""INSERT INTO persons (id, {", ".join(_PERSON_COLUMNS)}, kana_key, address_key, created_by)
+    VALUES ($1, {", ".join(f"${i + 2}" for i in range(len(_PERSON_COLUMNS)))},
+            ${len(_PERSON_COLUMNS) + 2}, ${len(_PERSON_COLUMNS) + 3}, ${len(_PERSON_COLUMNS) + 4})
+    RETURNING *"""
+
+
+async def insert_person(conn: asyncpg.Connection, *, data: PersonCreate, agency_id: str,
+                        today: date) -> asyncpg.Record:
+    """Store a newly reported person; return its row."""
     values = _columns(data, today)
     kana_key, address_key = _keys(values)
-    await conn.execute(
-        f"""INSERT INTO persons (id, {", ".join(_PERSON_COLUMNS)}, kana_key, address_key, created_by)
-            VALUES ($1, {", ".join(f"${i + 2}" for i in range(len(_PERSON_COLUMNS)))},
-                    ${len(_PERSON_COLUMNS) + 2}, ${len(_PERSON_COLUMNS) + 3}, ${len(_PERSON_COLUMNS) + 4})""",
-        person_id, *(values[c] for c in _PERSON_COLUMNS), kana_key, address_key, agency_id,
-    )
-    return person_id
+    return await conn.fetchrow(_INSERT_PERSON, uuid.uuid4(), *(values[c] for c in _PERSON_COLUMNS), kana_key,
+                               address_key, agency_id)
 
 
 async def update_person(conn: asyncpg.Connection, *, person_id: uuid.UUID, changes: dict[str, Any],
@@ -91,12 +92,12 @@ async def update_person(conn: asyncpg.Connection, *, person_id: uuid.UUID, chang
     )
 
 
-async def propose_matches(conn: asyncpg.Connection, *, person_id: uuid.UUID,
+async def propose_matches(conn: asyncpg.Connection, *, person: asyncpg.Record,
                           exclude: Collection[uuid.UUID] = ()) -> list[uuid.UUID]:
-    """Find existing records that may be the same person and store the proposals (never
-    merge). Returns the candidates' ids."""
-    row = await conn.fetchrow("SELECT kana_key, birth_date, address_key FROM persons WHERE id = $1", person_id)
-    new = Identity(row["kana_key"], row["birth_date"], row["address_key"])
+    """Find existing records that may be the same person as ``person`` (its row) and store
+    the proposals (never merge). Returns the candidates' ids."""
+    person_id = person["id"]
+    new = Identity(person["kana_key"], person["birth_date"], person["address_key"])
     if not (new.kana_key and (new.birth_date or new.address_key)):
         return []
     skip = [person_id, *exclude]

@@ -90,10 +90,9 @@ async def readable(conn: asyncpg.Connection, viewer: Viewer, person_id: uuid.UUI
 async def create_person(body: PersonCreate, conn: Conn, viewer: PersonWriter) -> PersonRead:
     reject_my_number(body)
     check_person_area(body, viewer.profile)
-    person_id = await store.insert_person(conn, data=body, agency_id=viewer.agency, today=date.today())
-    await store.propose_matches(conn, person_id=person_id)
-    await audit.record(conn, viewer.principal, "create", "person", person_id, purpose=viewer.purpose)
-    row = await store.get_person(conn, person_id)
+    row = await store.insert_person(conn, data=body, agency_id=viewer.agency, today=date.today())
+    await store.propose_matches(conn, person=row)
+    await audit.record(conn, viewer.principal, "create", "person", row["id"], purpose=viewer.purpose)
     return await person_read(conn, viewer, row, Access("full"))
 
 
@@ -112,7 +111,7 @@ async def update_person(person_id: uuid.UUID, body: PersonUpdate, conn: Conn, vi
     _, access = await readable(conn, viewer, person_id, full=True, lock=True)
     changes = body.model_dump(exclude_unset=True, mode="python")
     await store.update_person(conn, person_id=person_id, changes=changes, today=date.today())
-    await store.propose_matches(conn, person_id=person_id)
+    await store.propose_matches(conn, person=await store.get_person(conn, person_id))
     await audit.record(conn, viewer.principal, "update", "person", person_id,
                        purpose=access.break_glass or viewer.purpose, break_glass=access.break_glass is not None)
     return await person_read(conn, viewer, await store.get_person(conn, person_id), access)

@@ -85,11 +85,14 @@ async def household_facts(
 
 async def screen_consultation(
     conn: asyncpg.Connection, *, consultation: asyncpg.Record, rules: ScreeningRules, on: date,
+    facts: HouseholdFacts | None = None,
 ) -> ScreeningRead:
-    """Screen the consultation's whole household, keep the result and enqueue
-    ConsultationScreened (the consultation's row is already written in this transaction)."""
-    facts = await household_facts(conn, household_id=consultation["household_id"],
-                                  consultation_id=consultation["id"], on=on, rules=rules)
+    """Screen the consultation's whole household (``facts`` when the caller already has
+    them all), keep the result and enqueue ConsultationScreened (the consultation's row
+    is already written in this transaction)."""
+    if facts is None:
+        facts = await household_facts(conn, household_id=consultation["household_id"],
+                                      consultation_id=consultation["id"], on=on, rules=rules)
     result = screen(facts, rules)
     row = await conn.fetchrow(
         """INSERT INTO screenings (id, consultation_id, household_id, score, fields_involved,
