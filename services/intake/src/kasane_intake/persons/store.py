@@ -148,10 +148,11 @@ def person_age_band(row: asyncpg.Record | dict[str, Any], on: date) -> str | Non
     return band_of_age(person_age(row, on))
 
 
-def limited_read(row: asyncpg.Record, households: list[HouseholdLink], today: date) -> PersonRead:
-    """What a case team without consent sees: ids, age band, area."""
+def limited_read(row: asyncpg.Record, today: date) -> PersonRead:
+    """What a case team without consent sees: the id, age band and area (not even the
+    person's other households)."""
     return PersonRead(id=row["id"], access="limited", age_band=person_age_band(row, today),
-                      area_code=row["area_code"], merged_into=row["merged_into"], households=households)
+                      area_code=row["area_code"], merged_into=row["merged_into"])
 
 
 def full_read(row: asyncpg.Record, households: list[HouseholdLink], today: date, **extra: Any) -> PersonRead:

@@ -64,10 +64,10 @@ async def visible_proposals(conn: asyncpg.Connection, viewer: Viewer,
 async def person_read(conn: asyncpg.Connection, viewer: Viewer, row: asyncpg.Record, access: Access) -> PersonRead:
     """The person at the caller's level of access."""
     today = date.today()
+    if not access.full:
+        return store.limited_read(row, today)
     identity = await identity_ids(conn, row["id"]) if row["merged_into"] is None else [row["id"]]
     links = await store.household_links(conn, identity)
-    if not access.full:
-        return store.limited_read(row, links, today)
     return store.full_read(
         row, links, today, merged_person_ids=await store.merged_into_ids(conn, row["id"]),
         consents=await store.consents_of(conn, identity),
