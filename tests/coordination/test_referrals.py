@@ -112,6 +112,10 @@ async def test_a_referral_without_consent_opens_a_case_that_shares_nothing_beyon
         timeline = ok(await svc.client.get(f"/v1/cases/{case_id}/timeline", headers=auth(stack, "sk-kosodate")))
         assert timeline["items"] and str(event.household_id) not in json.dumps(timeline)
         assert str(event.person_id) not in json.dumps(timeline)
+        assert all("concern_codes" not in i["data"] and "screening" not in i["data"] for i in timeline["items"])
+        desk_view = ok(await svc.client.get(f"/v1/cases/{case_id}/timeline", headers=auth(stack, DESK)))
+        referred = next(i for i in desk_view["items"] if i["type"] == "intake.consultation.referred")
+        assert referred["data"]["concern_codes"] == ["elderly_care", "withdrawal"]
 
 
 async def test_another_agency_gets_404_for_a_case_it_is_not_on(stack: TestStack) -> None:

@@ -99,7 +99,8 @@ class TransitionRead(BaseModel):
 
 
 class TimelineEntry(BaseModel):
-    """One fact, ids and codes only; household and person ids are left out when detail is withheld."""
+    """One fact, ids and codes only; person and household ids and what the person's troubles are
+    (concerns, screening, needs) are left out when personal detail is withheld."""
 
     seq: int
     at: datetime

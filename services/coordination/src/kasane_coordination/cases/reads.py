@@ -11,9 +11,12 @@ from kasane_coordination.access import CaseAccess
 from kasane_coordination.cases.models import ActivePlanRef, CaseRead, TeamMemberRead, TimelineEntry
 from kasane_coordination.teams import store as team
 
-# payload keys that point at people or households: shown with personal detail only
-_PERSONAL_IDS = {"household_id", "person_id", "subject_person_id", "participant_id",
-                 "surviving_person_id", "merged_person_id", "restored_person_id"}
+# payload keys that point at people or households, or say what their troubles are
+# (concerns can be 要配慮個人情報): shown with personal detail only
+_PERSONAL_KEYS = {"household_id", "person_id", "subject_person_id", "participant_id",
+                 "surviving_person_id", "merged_person_id", "restored_person_id",
+                 "concern_codes", "unknown_concern_codes", "screening", "patterns", "fields", "needs",
+                 "preferences", "required_accommodations", "languages", "age_band", "relationship"}
 
 
 async def case_read(conn: asyncpg.Connection, access: CaseAccess) -> CaseRead:
@@ -54,7 +57,7 @@ async def case_read(conn: asyncpg.Connection, access: CaseAccess) -> CaseRead:
 
 def _strip(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k not in _PERSONAL_IDS}
+        return {k: _strip(v) for k, v in value.items() if k not in _PERSONAL_KEYS}
     if isinstance(value, list):
         return [_strip(v) for v in value]
     return value
