@@ -21,6 +21,7 @@ status: deps
 ## The same set-up as `make up`, then the whole test suite
 test: up
 	@$(BIN)/ruff check shared services tools tests bench
+	@bash scripts/deploy-tools.sh >/dev/null  # kustomize and Docker Compose for tests/deploy (cached in .local/)
 	@eval "$$($(BIN)/kasane-stack env)" && $(BIN)/pytest $(PYTEST_ARGS)
 
 ## Benchmarks (not tests): print figures and ratios measured in one run
