@@ -34,6 +34,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import asyncpg
 import httpx
 from kasane_intake.main import SPEC
 from kasane_shared.auth.cli import keygen, mint
@@ -115,14 +116,17 @@ async def intake_api(env: BenchEnv, keys: Path):
     for name in ("INTAKE_METRICS_PORT", "KASANE_TRACE_FILE", "OTEL_EXPORTER_OTLP_ENDPOINT"):
         process_env.pop(name, None)
     command = [str(Path(sys.executable).parent / "kasane-intake"), "api"]
-    proc = subprocess.Popen(command, env=process_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    errors = tempfile.TemporaryFile()
+    proc = await asyncio.create_subprocess_exec(*command, env=process_env, stdout=subprocess.DEVNULL,
+                                                stderr=errors)
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base) as client:
             deadline = time.monotonic() + 60
             while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"intake api exited: {proc.stderr.read().decode()[-2000:]}")
+                if proc.returncode is not None:
+                    errors.seek(0)
+                    raise RuntimeError(f"intake api exited: {errors.read().decode()[-2000:]}")
                 with contextlib.suppress(httpx.TransportError):
                     if (await client.get("/healthz")).status_code == 200:
                         break
@@ -131,11 +135,14 @@ async def intake_api(env: BenchEnv, keys: Path):
                 await asyncio.sleep(0.2)
         yield base, url
     finally:
-        proc.terminate()
-        try:
-            await asyncio.to_thread(proc.wait, 30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        if proc.returncode is None:
+            proc.terminate()
+            try:
+                await asyncio.wait_for(proc.wait(), 30)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+        errors.close()
 
 
 async def closed_loop(client: httpx.AsyncClient, send, seconds: float) -> tuple[float, list[float], int]:
@@ -224,8 +231,6 @@ async def run() -> None:
                 print(f"  POST at 70% of its capacity: offered {target:,.0f} req/s, achieved {achieved:,.0f} req/s: "
                       f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, p99/p50 = {p99 / p50:.1f}  (target <= 5)"
                       f"{f', errors={err}' if err else ''}")
-            import asyncpg
-
             conn = await asyncpg.connect(db_url)
             try:
                 stored = await conn.fetchval("SELECT count(*) FROM consultations")

@@ -82,6 +82,10 @@ async def test_a_case_team_member_reads_the_household_as_consent_allows(stack: T
                 for m in view["members"]] == [("limited", None, "80-84"), ("limited", None, "50-54")]
         assert [(x["access"], x["summary"]) for x in view["consultations"]] == [("limited", None)]
         assert view["latest_screening"]["patterns"] == ["8050"]
+        # naming the household in a consultation would make the team a desk of it: not without consent
+        named = await svc.client.post("/v1/consultations", json={
+            "channel": "agency_referral", "consulted_by": "agency", "household_id": household}, headers=team)
+        assert named.status_code == 422 and named.json()["errors"][0]["field"] == "household_id"
         limited = (await svc.client.get(f"/v1/consultations/{c['id']}", headers=team)).json()
         assert limited["access"] == "limited" and limited["summary"] is None and limited["members"] == []
         son_limited = (await svc.client.get(f"/v1/persons/{son}", headers=team)).json()

@@ -63,10 +63,12 @@ async def _household_for(conn: asyncpg.Connection, viewer: Viewer, body: Consult
                          resolved: list[households.ResolvedMember],
                          area_code: str | None) -> tuple[asyncpg.Record | None, bool]:
     """The household the consultation is about, locked, and whether it is new: the one
-    named, else an existing member's, else a new one when anyone is named."""
+    named (by an agency with full access: receiving a consultation on a household makes
+    the agency one of its desks, so a case team without consent cannot name it), else an
+    existing member's, else a new one when anyone is named."""
     if body.household_id is not None:
         row = await households.lock_household(conn, body.household_id)
-        if row is None or (await household_access(conn, viewer, body.household_id)).level is None:
+        if row is None or not (await household_access(conn, viewer, body.household_id)).full:
             raise InvalidInput("household_id", "no such household")
         return row, False
     for member in resolved:
