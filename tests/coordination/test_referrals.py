@@ -9,6 +9,7 @@ import pytest
 from kasane_coordination.main import SPEC
 from kasane_shared.contracts.codes import ReferralTarget
 from kasane_shared.contracts.coordination import CaseOpened, TeamMemberJoined
+from kasane_shared.contracts.intake import ConsentGranted, HouseholdMemberLinked
 from kasane_shared.events.streams import COORDINATION
 
 from tests.coordination.support import (
@@ -17,6 +18,7 @@ from tests.coordination.support import (
     OUTSIDER,
     auth,
     case_of_referral,
+    consent,
     ok,
     problem,
     referral,
@@ -148,3 +150,27 @@ async def test_another_agency_gets_404_for_a_case_it_is_not_on(stack: TestStack)
         assert await svc.pool.fetchval(  # while the team member's listing was
             "SELECT count(*) FROM audit_log WHERE agency_id = $1 AND resource_id = $2 AND action = 'list'",
             ELDERLY, str(case_id)) == 1
+
+
+async def test_consent_and_household_facts_re_sent_are_kept_once(stack: TestStack) -> None:
+    async with service_env(stack, SPEC, "coord_consent_once") as svc, svc.worker():
+        household, person = uuid4(), uuid4()
+        granted = consent(household, person_id=person)
+        link = HouseholdMemberLinked(household_id=household, person_id=person, relationship="head",
+                                     lives_together=True, age_band="80-84")
+        for fact in (granted, granted, link, link):
+            await svc.publish(fact)  # each under a new event id
+        marker = consent(household, person_id=person)  # keyed by person: behind both consents
+        await svc.publish(marker)
+        await eventually(lambda: svc.pool.fetchval("SELECT count(*) FROM consents"), lambda n: n == 2,
+                         what="the marker consent", timeout=60)
+        await eventually(lambda: svc.pool.fetchval("SELECT count(*) FROM household_members"), lambda n: n == 1,
+                         what="the household link", timeout=60)
+        marker_link = HouseholdMemberLinked(household_id=household, person_id=uuid4(), relationship="child",
+                                            lives_together=True)
+        await svc.publish(marker_link)  # keyed by household: behind both links
+        await eventually(lambda: svc.pool.fetchval("SELECT count(*) FROM household_members"), lambda n: n == 2,
+                         what="the marker link", timeout=60)
+        types = [r["type"] for r in await svc.pool.fetch("SELECT type FROM timeline ORDER BY id")]
+        assert types.count(ConsentGranted.event_type) == 2  # the consent once, the marker once
+        assert types.count(HouseholdMemberLinked.event_type) == 2  # the link once, the marker once

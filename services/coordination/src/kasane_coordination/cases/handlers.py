@@ -108,12 +108,18 @@ class IntakeFacts:
     async def member_linked(
         self, conn: asyncpg.Connection, event: HouseholdMemberLinked, ctx: EventContext,
     ) -> None:
-        await conn.execute(
+        changed = await conn.fetchval(
             """INSERT INTO household_members (household_id, person_id, relationship, lives_together, age_band)
                VALUES ($1, $2, $3, $4, $5)
                ON CONFLICT (household_id, person_id) DO UPDATE
                   SET relationship = EXCLUDED.relationship, lives_together = EXCLUDED.lives_together,
-                      age_band = COALESCE(EXCLUDED.age_band, household_members.age_band)""",
+                      age_band = COALESCE(EXCLUDED.age_band, household_members.age_band)
+                WHERE (household_members.relationship, household_members.lives_together,
+                       household_members.age_band)
+                      IS DISTINCT FROM (EXCLUDED.relationship, EXCLUDED.lives_together,
+                                        COALESCE(EXCLUDED.age_band, household_members.age_band))
+               RETURNING true""",
             event.household_id, event.person_id, event.relationship, event.lives_together, event.age_band,
         )
-        await on_timeline(conn, event, ctx, household_id=event.household_id)
+        if changed:  # the same link re-sent is not a new fact on the timeline
+            await on_timeline(conn, event, ctx, household_id=event.household_id)

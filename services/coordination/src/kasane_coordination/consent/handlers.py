@@ -15,12 +15,12 @@ async def granted(conn: asyncpg.Connection, event: ConsentGranted, ctx: EventCon
     household_id = event.household_id or await conn.fetchval(
         "SELECT household_id FROM household_members WHERE person_id = $1 LIMIT 1", event.person_id,
     )
-    await store.record_grant(
+    if await store.record_grant(
         conn, consent_id=event.consent_id, source="consent_event", person_id=event.person_id,
         household_id=household_id, scope=event.scope.value, agency_ids=list(event.agency_ids),
         granted_on=event.granted_on, expires_on=event.expires_on,
-    )
-    await on_timeline(conn, event, ctx, household_id=household_id)
+    ):  # the same consent re-sent under another event id is not a new fact
+        await on_timeline(conn, event, ctx, household_id=household_id)
 
 
 async def withdrawn(conn: asyncpg.Connection, event: ConsentWithdrawn, ctx: EventContext) -> None:
