@@ -9,6 +9,7 @@ import importlib
 import json
 import os
 import subprocess
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,9 @@ def compose(*args: str, file: Path = COMPOSE_FILE) -> subprocess.CompletedProces
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env, check=False)
 
 
+@cache
 def config(*profiles: str) -> dict[str, Any]:
+    """The file as `docker compose config` normalises it (read-only for the tests)."""
     done = compose(*[arg for p in profiles for arg in ("--profile", p)], "config", "--format", "json")
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
+from kasane_shared.db.pool import connect
 
 from tests.deploy.support import DEPLOY
 from tests.support.stack import TestStack
@@ -52,6 +53,16 @@ async def test_init_script_creates_isolated_databases(stack: TestStack) -> None:
                 assert owner == f"kasane_{service}"
             finally:
                 await own.close()
+        # the Kubernetes services' form: no credentials in the URL, the role and password
+        # from PGUSER and PGPASSWORD (libpq's variables, which asyncpg reads too)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("PGUSER", f"kasane_{services[1]}")
+            mp.setenv("PGPASSWORD", "chosen-password")
+            conn = await connect(f"postgresql://{admin.hostname}:{admin.port}/kasane_{services[1]}")
+            try:
+                assert await conn.fetchval("SELECT current_user") == f"kasane_{services[1]}"
+            finally:
+                await conn.close()
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
             await asyncpg.connect(host=admin.hostname, port=admin.port, user=f"kasane_{services[0]}",
                                   password=passwords[services[0]], database=f"kasane_{services[1]}")
