@@ -11,6 +11,7 @@ import pytest
 from kasane_participation.matching.matching import Candidate, rank
 from kasane_participation.requests.service import seeker
 from kasane_participation.rules import load_rules
+from kasane_participation.schedule import bits_hours
 from kasane_shared.profile import load_profile
 
 from tests.participation.helpers import COORDINATOR, PROVIDER, SPEC, Api
@@ -151,7 +152,7 @@ async def test_postgresql_and_the_python_rules_agree(stack: TestStack) -> None:
             id=r["id"], kind=r["kind"], lat=r["lat"], lon=r["lon"], capacity=r["capacity"],
             seats_taken=r["seats_taken"], status=r["status"], accommodations=tuple(r["accommodations"]),
             languages=tuple(r["languages"]), activities=tuple(r["activities"]), for_ages=tuple(r["for_ages"]),
-            hours=frozenset(r["hours"]), flexible=r["flexible_hours"]) for r in rows]
+            hours=frozenset(bits_hours(r["hours"].as_string())), flexible=r["flexible_hours"]) for r in rows]
         compared = 0
         for _ in range(12):
             request = await api.request(

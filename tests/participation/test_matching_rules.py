@@ -13,11 +13,14 @@ from kasane_participation.matching.matching import (
     LADDER,
     Candidate,
     Seeker,
+    beyond_bound,
     bounding_box,
     haversine_km,
+    kind_bounds,
     plan,
     rank,
     round_score,
+    search_radii,
     step_scores,
     unmet,
 )
@@ -216,3 +219,29 @@ def test_reasons_say_why_a_step_back_or_flexible_time() -> None:
     assert {"step.back", "schedule.flexible"} <= codes
     assert r.parts["schedule"] == 0.5
     assert replace(c, seats_taken=2).free_seats == 1
+
+
+def test_search_radii_grow_to_the_travel_range() -> None:
+    assert search_radii(1.5) == [1.5]
+    assert search_radii(3.0) == [1.0, 2.0, 3.0]
+    assert search_radii(8.0) == [2.0, 4.0, 8.0]
+
+
+def test_kind_bounds_are_never_beaten_so_the_search_may_stop() -> None:
+    """The search stops when the N-th best beats what unread rows could reach: that is only
+    exact if no opportunity of a kind ever scores above its bound minus the distance it lies out."""
+    rng = random.Random(5)
+    for _ in range(300):
+        s = _seeker(current_step=rng.choice([None, *LADDER[:4]]), max_step=None, required=(), languages=(),
+                    hours=rng.choice([frozenset(), MON_10_14]), preferences=rng.choice([(), ("ibasho",)]),
+                    needs=rng.choice([(), ("short_hours", "quiet_space")]), age_band=rng.choice([None, "40-44"]),
+                    travel_km=rng.choice([1.0, 3.0, 8.0]))
+        p = plan(s, RULES)
+        bounds = dict(kind_bounds(s, p, RULES.weights))
+        assert list(bounds.values()) == sorted(bounds.values(), reverse=True)
+        c = _perfect(kind=rng.choice(list(bounds)), lat=_north(rng.uniform(0, s.travel_km)),
+                     accommodations=tuple(rng.sample(["short_hours", "quiet_space", "gradual_start"], 2)),
+                     activities=rng.choice([(), ("ibasho",)]), for_ages=rng.choice([(), ("15-19",)]),
+                     hours=frozenset(rng.sample(range(9, 15), 3)))
+        for r in rank(s, [c], RULES):
+            assert r.raw <= beyond_bound(bounds[c.kind], r.distance_km, s, RULES.weights) + 1e-12

@@ -70,3 +70,15 @@ def describe_hours(hours: Iterable[int]) -> str:
                 runs.append((h, h + 1))
         parts.append(f"{WEEKDAYS_EN[day]} " + ", ".join(f"{a}-{b}" for a, b in runs))
     return "; ".join(parts)
+
+
+def hours_bits(hours: Iterable[int]) -> str:
+    """The hours as a 168-character bit string (bit ``h`` set when hour ``h`` is in): the
+    ``bit(168)`` column, whose overlap PostgreSQL tests with ``&`` and counts with ``bit_count``."""
+    chosen = set(hours)
+    return "".join("1" if h in chosen else "0" for h in range(HOURS_IN_WEEK))
+
+
+def bits_hours(bits: str) -> list[int]:
+    """The hours a bit string holds (spaces, as asyncpg prints them, are ignored)."""
+    return [i for i, b in enumerate(bits.replace(" ", "")) if b == "1"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
@@ -108,10 +108,14 @@ class Ranked:
     candidate: Candidate
     distance_km: float
     parts: dict[str, float]
-    score: float
+    raw: float  # the weighted sum, as computed; ranking sorts on it
     overlap_hours: int
     total_hours: int
-    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        """The score shown: six decimals."""
+        return round_score(self.raw)
 
 
 # --- geography ---------------------------------------------------------------------------
@@ -269,8 +273,17 @@ def round_score(raw: float) -> float:
 
 
 def order_key(r: Ranked) -> tuple[float, float, str]:
-    """Best score first, then nearer, then by id: the same data always gives the same order."""
-    return (-r.score, r.distance_km, str(r.candidate.id))
+    """Best score first, then nearer, then by id: the same data always gives the same order.
+    (PostgreSQL orders uuids as their lower-case text does.)"""
+    return (-r.raw, r.distance_km, str(r.candidate.id))
+
+
+def top(ranked: Iterable[Ranked], limit: int) -> list[Ranked]:
+    """The best ``limit``, each opportunity once."""
+    seen: dict[UUID, Ranked] = {}
+    for r in ranked:
+        seen.setdefault(r.candidate.id, r)
+    return sorted(seen.values(), key=order_key)[:limit]
 
 
 def rank(seeker: Seeker, candidates: Iterable[Candidate], rules: ParticipationRules,
@@ -283,10 +296,50 @@ def rank(seeker: Seeker, candidates: Iterable[Candidate], rules: ParticipationRu
             continue
         d = haversine_km(seeker.lat, seeker.lon, c.lat, c.lon)
         parts = score_parts(seeker, p, c, d)
-        found.append(Ranked(c, d, parts, round_score(raw_score(parts, rules.weights)),
-                            overlap(seeker, c), len(c.hours)))
+        found.append(Ranked(c, d, parts, raw_score(parts, rules.weights), overlap(seeker, c), len(c.hours)))
     found.sort(key=order_key)
     return found[:limit] if limit is not None else found
+
+
+# --- searching kind by kind ----------------------------------------------------------------
+#
+# The top N need not score every opportunity in range. An opportunity of kind k at distance
+# d scores at most  bound(k) - w_distance * d / travel_km, where bound(k) takes every other
+# part at its best. So the search goes kind by kind, highest bound first, each within a
+# growing radius, and stops as soon as nothing left unread can beat the N-th best found:
+# exactly the same answer as scoring everything, reading far fewer rows.
+
+BOUND_EPSILON = 1e-9  # bounds are compared strictly, with room for float rounding
+
+
+def kind_bounds(seeker: Seeker, p: Plan, w: Weights) -> list[tuple[str, float]]:
+    """Each allowed kind with the best score any of its opportunities could reach, best first."""
+    rest = (w.distance + (w.preference if seeker.preferences else 0.0) + w.schedule + w.comfort
+            + w.audience)
+    bounds = [(kind, w.step * value + rest) for kind, value in zip(p.kinds, p.step_values, strict=True)]
+    return sorted(bounds, key=lambda kb: (-kb[1], p.kinds.index(kb[0])))
+
+
+def search_radii(travel_km: float, first_km: float = 1.0) -> list[float]:
+    """Radii to search in turn: a quarter of the range (at least ``first_km``), doubling up to it."""
+    radius = max(first_km, travel_km / 4)
+    if radius * 2 > travel_km:
+        return [travel_km]  # a short range is read at once
+    radii = []
+    while radius < travel_km:
+        radii.append(radius)
+        radius *= 2
+    return [*radii, travel_km]
+
+
+def beyond_bound(bound: float, radius_km: float, seeker: Seeker, w: Weights) -> float:
+    """The best score an opportunity with kind bound ``bound`` farther than ``radius_km`` can have."""
+    return bound - w.distance * radius_km / seeker.travel_km
+
+
+def settled(found: Sequence[Ranked], limit: int, best_possible: float) -> bool:
+    """True when ``limit`` are found and nothing scoring at most ``best_possible`` can displace them."""
+    return len(found) >= limit and best_possible < found[limit - 1].raw - BOUND_EPSILON
 
 
 def seeker_from(*, lat: float, lon: float, travel_km: float, current_step: str | None, max_step: str | None,

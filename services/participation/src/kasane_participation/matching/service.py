@@ -25,6 +25,7 @@ from kasane_participation.opportunities import store as opportunity_store
 from kasane_participation.requests import service as requests
 from kasane_participation.requests import store as request_store
 from kasane_participation.rules import ParticipationRules, Weights
+from kasane_participation.schedule import bits_hours
 
 SYSTEM = "system"  # proposals made by the service itself, for a waiting request
 
@@ -54,8 +55,8 @@ async def suggestions(conn: asyncpg.Connection, request: Mapping[str, Any], rule
 async def evaluate_new(conn: asyncpg.Connection, request: asyncpg.Record,
                        rules: ParticipationRules) -> asyncpg.Record:
     """A request just made (or reopened): when nothing fits it waits, and a gap need is recorded."""
-    _, _, found = await suggestions(conn, request, rules, limit=1)
-    if found:
+    s, p = seeker_and_plan(request, rules)
+    if await store.fits_any(conn, s, p, rules.weights):
         return request
     waiting = await request_store.update(conn, request["id"], {"status": "waiting"})
     await gaps.record(conn, waiting, rules)
@@ -67,7 +68,8 @@ def _candidate(row: Mapping[str, Any]) -> Candidate:
         id=row["id"], kind=row["kind"], lat=row["lat"], lon=row["lon"], capacity=row["capacity"],
         seats_taken=row["seats_taken"], status=row["status"], accommodations=tuple(row["accommodations"]),
         languages=tuple(row["languages"]), activities=tuple(row["activities"]), for_ages=tuple(row["for_ages"]),
-        hours=frozenset(row["hours"]), flexible=row["flexible_hours"], area_code=row["area_code"],
+        hours=frozenset(bits_hours(row["hours"].as_string())), flexible=row["flexible_hours"],
+        area_code=row["area_code"],
     )
 
 

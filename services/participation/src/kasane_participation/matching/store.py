@@ -1,17 +1,20 @@
 """Matching in PostgreSQL: hard constraints filter over indexes, soft preferences score.
 
-The query is assembled from fixed fragments (never from input) so a request without a
-language or availability constraint gets no such clause, which keeps plans simple:
+One query shape, with a fixed text per kind (so plans stay stable and cached):
 
-* ``status = 'open' AND seats_taken < capacity`` selects the partial indexes;
-* ``point(lon, lat) <@ box(...)`` is the bounding box around the home area's centroid, over
-  the GiST index; the exact distance is then haversine, computed once per row;
-* ``kind = ANY(allowed)`` (btree), ``accommodations @> required`` and
-  ``languages && spoken`` (GIN) narrow further; the planner combines them;
-* ``hours && available`` checks the schedule overlap on the rows left.
+* ``status = 'open' AND seats_taken < capacity AND kind = '<kind>'`` selects that kind's
+  partial GiST index; ``point(lon, lat) <@ box(...)`` is the bounding box of the search
+  radius around the home area's centroid;
+* ``accommodations @> required``, ``languages && spoken`` and the schedule overlap
+  ``bit_count(hours & available) > 0`` filter the rows the index returns; the exact
+  distance is haversine, computed once per row, and must be within the radius;
+* every part of the score is computed as :func:`matching.score_parts` does, and PostgreSQL
+  sorts and cuts the top N, so only N rows come back.
 
-Every part of the score is computed in SQL exactly as :func:`matching.score_parts` does,
-so the top N is sorted and cut in the database and only N rows come back.
+:func:`find` runs it kind by kind, best-scoring kinds first, within growing radii, and
+stops when nothing unread can beat the N-th best (see ``matching.kind_bounds``).
+:func:`brute_force_query` is the same filter and score over every allowed kind at once,
+with no search order: the benchmark's baseline and the tests' cross-check.
 """
 
 from __future__ import annotations
@@ -20,121 +23,156 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+from kasane_shared.contracts.codes import OpportunityKind
 
 from kasane_participation.matching.matching import (
+    ACCOMMODATION_CODES,
     EARTH_RADIUS_KM,
     Candidate,
     Plan,
     Ranked,
     Seeker,
+    beyond_bound,
+    bounding_box,
+    kind_bounds,
+    search_radii,
+    settled,
+    top,
 )
 from kasane_participation.rules import Weights
+from kasane_participation.schedule import bits_hours, hours_bits
 
 _TWO_R = f"{2 * EARTH_RADIUS_KM!r}::float8"
 ONE = "1.0::float8"
-
-
-class _Params:
-    def __init__(self) -> None:
-        self.values: list[Any] = []
-
-    def __call__(self, value: Any, cast: str) -> str:
-        self.values.append(value)
-        return f"${len(self.values)}::{cast}"
+KINDS = frozenset(k.value for k in OpportunityKind)
+WISHED_SLOTS = len(ACCOMMODATION_CODES)  # wished accommodations are known codes, so at most this many
 
 
 def haversine_sql(lat: str, lon: str) -> str:
-    # the same expression, in the same order, as matching.haversine_km
+    """Distance from (lat, lon) to ``o``: the same expression, in the same order, as matching.haversine_km."""
     return (f"{_TWO_R} * asin(sqrt(least({ONE}, power(sin(radians(o.lat - {lat}) / 2), 2)"
             f" + cos(radians({lat})) * cos(radians(o.lat)) * power(sin(radians(o.lon - {lon}) / 2), 2))))")
 
 
-def match_query(seeker: Seeker, plan: Plan, weights: Weights, *, limit: int,
-                only: UUID | None = None, use_bbox: bool = True) -> tuple[str, list[Any]]:
-    """The SQL and its parameters for the top ``limit`` matches (or one opportunity, ``only``)."""
-    p = _Params()
-    lat, lon = p(seeker.lat, "float8"), p(seeker.lon, "float8")
-    travel = p(seeker.travel_km, "float8")
-    kinds = p(list(plan.kinds), "text[]")
-    where = [
-        "o.status = 'open'", "o.seats_taken < o.capacity",
-        f"o.kind = ANY({kinds})",
-        f"d.km <= {travel}",
-    ]
-    if use_bbox:
-        lat_min, lat_max, lon_min, lon_max = plan.bbox
-        where.append(f"point(o.lon, o.lat) <@ box(point({p(lon_min, 'float8')}, {p(lat_min, 'float8')}),"
-                     f" point({p(lon_max, 'float8')}, {p(lat_max, 'float8')}))")
-    if seeker.required:
-        where.append(f"o.accommodations @> {p(list(seeker.required), 'text[]')}")
-    if seeker.languages:
-        where.append(f"o.languages && {p(list(seeker.languages), 'text[]')}")
-    if seeker.hours:
-        hours = p(sorted(seeker.hours), "int[]")
-        where.append(f"o.hours && {hours}")
-        overlap = f"(SELECT count(*) FROM unnest(o.hours) h WHERE h = ANY({hours}))::int"
-        schedule = (f"CASE WHEN o.flexible_hours THEN 0.5::float8"
-                    f" ELSE (SELECT count(*) FROM unnest(o.hours) h WHERE h = ANY({hours}))::float8"
-                    f" / cardinality(o.hours) END")
-    else:
-        overlap = "cardinality(o.hours)"
-        schedule = ONE
-    if only is not None:
-        where.append(f"o.id = {p(only, 'uuid')}")
-    liked = p(list(seeker.preferences), "text[]")
-    if plan.wished:
-        wished = p(list(plan.wished), "text[]")
-        comfort = (f"(SELECT count(*) FROM unnest({wished}) w WHERE w = ANY(o.accommodations))::float8"
-                   f" / {len(plan.wished)}")
-    else:
-        comfort = ONE
-    if seeker.age_band is None:
-        audience = ONE
-    else:
-        band = p(["all", seeker.age_band], "text[]")
-        audience = (f"CASE WHEN cardinality(o.for_ages) = 0 OR o.for_ages && {band}"
-                    f" THEN {ONE} ELSE 0.0::float8 END")
-    steps = p(list(plan.step_values), "float8[]")
-    w = {name: p(value, "float8") for name, value in weights.model_dump().items()}
-    raw = (f"{w['step']} * step + {w['distance']} * distance + {w['preference']} * preference"
-           f" + {w['schedule']} * schedule + {w['comfort']} * comfort + {w['audience']} * audience")
-    sql = f"""
-SELECT c.*, round(({raw})::numeric, 6)::float8 AS score
-  FROM (SELECT o.id, o.kind, o.area_code, o.lat, o.lon, o.capacity, o.seats_taken, o.status,
-               o.accommodations, o.languages, o.activities, o.for_ages, o.flexible_hours,
-               cardinality(o.hours) AS total_hours, {overlap} AS overlap_hours,
-               d.km AS distance_km,
-               ({steps})[array_position({kinds}, o.kind)] AS step,
-               greatest(0.0::float8, {ONE} - d.km / {travel}) AS distance,
-               CASE WHEN o.kind = ANY({liked}) OR o.activities && {liked} THEN {ONE} ELSE 0.0::float8 END
-                   AS preference,
-               {schedule} AS schedule,
-               {comfort} AS comfort,
-               {audience} AS audience
+def _sql(kind_clause: str, step_expr: str, *, only: bool, score: bool) -> str:
+    """The query text; parameters $1-$14 are shared, the kind's come after (see :func:`_args`)."""
+    wished = " + ".join(f"coalesce(${15 + i}::text = ANY(c.accommodations), false)::int" for i in range(WISHED_SLOTS))
+    n = 15 + WISHED_SLOTS  # $n wished count, $n+1 age band, $n+2.. weights, then the kind's own
+    inner = f"""
+        SELECT o.id, o.kind, o.area_code, o.lat, o.lon, o.capacity, o.seats_taken, o.status, o.accommodations,
+               o.languages, o.activities, o.for_ages, o.flexible_hours, o.hours,
+               {haversine_sql('$1::float8', '$2::float8')} AS km
           FROM opportunities o
-         CROSS JOIN LATERAL (SELECT {haversine_sql(lat, lon)} AS km) d
-         WHERE {' AND '.join(where)}) c
- ORDER BY score DESC, c.distance_km, c.id
- LIMIT {p(limit, 'int')}"""
-    return sql, p.values
+         WHERE o.status = 'open' AND o.seats_taken < o.capacity AND {kind_clause}
+           AND point(o.lon, o.lat) <@ box(point($4::float8, $5::float8), point($6::float8, $7::float8))
+           AND o.accommodations @> $8::text[]
+           AND ($9::bool OR o.languages && $10::text[])
+           AND ($11::bool OR bit_count(o.hours & $12::bit(168)) > 0)
+           {f"AND o.id = ${n + 9}::uuid" if only else ""}
+        OFFSET 0"""
+    if not score:
+        return f"SELECT c.id FROM ({inner}) c WHERE c.km <= $3::float8 LIMIT 1"
+    parts = f"""
+        SELECT c.*, bit_count(c.hours)::int AS total_hours,
+               CASE WHEN $11::bool THEN bit_count(c.hours)::int ELSE bit_count(c.hours & $12::bit(168))::int END
+                   AS overlap_hours,
+               {step_expr} AS step,
+               greatest(0.0::float8, {ONE} - c.km / $13::float8) AS distance,
+               CASE WHEN c.kind = ANY($14::text[]) OR c.activities && $14::text[] THEN {ONE} ELSE 0.0::float8 END
+                   AS preference,
+               CASE WHEN $11::bool THEN {ONE} WHEN c.flexible_hours THEN 0.5::float8
+                    ELSE bit_count(c.hours & $12::bit(168))::float8 / bit_count(c.hours)::float8 END AS schedule,
+               CASE WHEN ${n}::int = 0 THEN {ONE} ELSE ({wished})::float8 / ${n}::int END AS comfort,
+               CASE WHEN ${n + 1}::text IS NULL OR cardinality(c.for_ages) = 0
+                         OR c.for_ages && ARRAY['all', ${n + 1}::text] THEN {ONE} ELSE 0.0::float8 END AS audience
+          FROM ({inner}) c
+         WHERE c.km <= $3::float8
+        OFFSET 0"""
+    w = [f"${n + 2 + i}::float8" for i in range(6)]
+    raw = (f"{w[0]} * s.step + {w[1]} * s.distance + {w[2]} * s.preference + {w[3]} * s.schedule"
+           f" + {w[4]} * s.comfort + {w[5]} * s.audience")
+    return f"SELECT s.*, {raw} AS raw FROM ({parts}) s ORDER BY raw DESC, s.km, s.id LIMIT ${n + 8}::int"
 
 
-def _ranked(row: asyncpg.Record) -> Ranked:
+def _args(seeker: Seeker, plan: Plan, weights: Weights, *, radius_km: float, limit: int) -> list[Any]:
+    """Parameters $1 to $(n+8), in the order :func:`_sql` numbers them."""
+    lat_min, lat_max, lon_min, lon_max = bounding_box(seeker.lat, seeker.lon, radius_km)
+    wished: list[str | None] = [*plan.wished, *[None] * (WISHED_SLOTS - len(plan.wished))]
+    return [
+        seeker.lat, seeker.lon, radius_km, lon_min, lat_min, lon_max, lat_max,
+        list(seeker.required), not seeker.languages, list(seeker.languages),
+        not seeker.hours, asyncpg.BitString(hours_bits(seeker.hours)), seeker.travel_km,
+        list(seeker.preferences), *wished, len(plan.wished), seeker.age_band,
+        weights.step, weights.distance, weights.preference, weights.schedule, weights.comfort, weights.audience,
+        limit,
+    ]
+
+
+def _kind_literal(kind: str) -> str:
+    # a literal, not a parameter, so the planner can pick the kind's partial index in any plan
+    if kind not in KINDS:
+        raise ValueError(f"unknown opportunity kind {kind!r}")
+    return f"o.kind = '{kind}'"
+
+
+def kind_query(seeker: Seeker, plan: Plan, weights: Weights, kind: str, *, radius_km: float,
+               limit: int) -> tuple[str, list[Any]]:
+    """The top ``limit`` of one kind within ``radius_km``."""
+    sql = _sql(_kind_literal(kind), f"${16 + WISHED_SLOTS + 8}::float8", only=False, score=True)
+    return sql, [*_args(seeker, plan, weights, radius_km=radius_km, limit=limit), plan.step_value(kind)]
+
+
+def brute_force_query(seeker: Seeker, plan: Plan, weights: Weights, *, limit: int,
+                      only: UUID | None = None) -> tuple[str, list[Any]]:
+    """Every allowed kind at once, within the whole travel range (or the one opportunity ``only``)."""
+    n = 15 + WISHED_SLOTS
+    kinds, steps = f"${n + 9 + (1 if only else 0)}::text[]", f"${n + 10 + (1 if only else 0)}::float8[]"
+    sql = _sql(f"o.kind = ANY({kinds})", f"({steps})[array_position({kinds}, c.kind)]", only=only is not None,
+               score=True)
+    args = _args(seeker, plan, weights, radius_km=seeker.travel_km, limit=limit)
+    return sql, [*args, *([only] if only else []), list(plan.kinds), list(plan.step_values)]
+
+
+def ranked_row(row: asyncpg.Record) -> Ranked:
+    """A result row as a :class:`Ranked`."""
     c = Candidate(
         id=row["id"], kind=row["kind"], lat=row["lat"], lon=row["lon"], capacity=row["capacity"],
         seats_taken=row["seats_taken"], status=row["status"],
         accommodations=tuple(row["accommodations"]), languages=tuple(row["languages"]),
         activities=tuple(row["activities"]), for_ages=tuple(row["for_ages"]),
-        flexible=row["flexible_hours"], area_code=row["area_code"],
+        hours=frozenset(bits_hours(row["hours"].as_string())), flexible=row["flexible_hours"],
+        area_code=row["area_code"],
     )
     parts = {k: row[k] for k in ("step", "distance", "preference", "schedule", "comfort", "audience")}
-    return Ranked(c, row["distance_km"], parts, row["score"], row["overlap_hours"], row["total_hours"])
+    return Ranked(c, row["km"], parts, row["raw"], row["overlap_hours"], row["total_hours"])
 
 
 async def find(conn: asyncpg.Connection, seeker: Seeker, plan: Plan, weights: Weights, *,
                limit: int, only: UUID | None = None) -> list[Ranked]:
-    """The best ``limit`` opportunities for ``seeker``, best first (deterministic)."""
+    """The best ``limit`` opportunities for ``seeker``, best first (deterministic, exact)."""
     if not plan.kinds:
         return []
-    sql, args = match_query(seeker, plan, weights, limit=limit, only=only)
-    return [_ranked(r) for r in await conn.fetch(sql, *args)]
+    if only is not None:
+        sql, args = brute_force_query(seeker, plan, weights, limit=1, only=only)
+        return [ranked_row(r) for r in await conn.fetch(sql, *args)]
+    found: list[Ranked] = []
+    for kind, bound in kind_bounds(seeker, plan, weights):
+        if settled(found, limit, bound):
+            break  # kinds come best bound first: no later kind can place either
+        for radius in search_radii(seeker.travel_km):
+            sql, args = kind_query(seeker, plan, weights, kind, radius_km=radius, limit=limit)
+            found = top([*found, *map(ranked_row, await conn.fetch(sql, *args))], limit)
+            if settled(found, limit, beyond_bound(bound, radius, seeker, weights)):
+                break  # nothing of this kind farther out can place
+    return found
+
+
+async def fits_any(conn: asyncpg.Connection, seeker: Seeker, plan: Plan, weights: Weights) -> bool:
+    """Whether any opportunity meets every hard constraint (no scoring)."""
+    for kind in plan.kinds:
+        sql = _sql(_kind_literal(kind), "", only=False, score=False)
+        args = _args(seeker, plan, weights, radius_km=seeker.travel_km, limit=1)
+        # the existence query uses $1-$12 only
+        if await conn.fetchval(sql, *args[:12]) is not None:
+            return True
+    return False

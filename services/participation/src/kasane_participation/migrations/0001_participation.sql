@@ -19,7 +19,7 @@ CREATE TABLE opportunities (
     status           text        NOT NULL,        -- draft | open | full | paused | closed
     schedule         jsonb       NOT NULL DEFAULT '[]',
     flexible_hours   boolean     NOT NULL DEFAULT false,  -- no fixed schedule: times arranged (応相談)
-    hours            integer[]   NOT NULL,        -- hours of the week (weekday*24+hour) it runs
+    hours            bit(168)    NOT NULL,        -- bit weekday*24+hour set when it runs (all set: flexible)
     accommodations   text[]      NOT NULL DEFAULT '{}',
     languages        text[]      NOT NULL DEFAULT '{ja}',
     activities       text[]      NOT NULL DEFAULT '{}',
@@ -32,12 +32,24 @@ CREATE TABLE opportunities (
     CONSTRAINT seats_within_capacity CHECK (seats_taken <= capacity)
 );
 
--- Matching only ever looks at open opportunities with a free seat: partial indexes keep
--- the rest (drafts, full, paused, closed) out of the way.
-CREATE INDEX opportunities_open_geo ON opportunities USING gist (point(lon, lat))
-    WHERE status = 'open' AND seats_taken < capacity;
-CREATE INDEX opportunities_open_kind ON opportunities (kind)
-    WHERE status = 'open' AND seats_taken < capacity;
+-- Matching only ever looks at open opportunities with a free place: partial indexes keep
+-- the rest (drafts, full, paused, closed) out. One GiST index per kind, so a search for
+-- one kind near a place reads only that kind's rows (matching/store.py searches kind by
+-- kind, best-scoring kinds first). Kinds are the fixed list OpportunityKind.
+CREATE INDEX opportunities_open_place_to_be ON opportunities USING gist (point(lon, lat))
+    WHERE status = 'open' AND seats_taken < capacity AND kind = 'place_to_be';
+CREATE INDEX opportunities_open_volunteering ON opportunities USING gist (point(lon, lat))
+    WHERE status = 'open' AND seats_taken < capacity AND kind = 'volunteering';
+CREATE INDEX opportunities_open_employment_trial ON opportunities USING gist (point(lon, lat))
+    WHERE status = 'open' AND seats_taken < capacity AND kind = 'employment_trial';
+CREATE INDEX opportunities_open_supported_employment ON opportunities USING gist (point(lon, lat))
+    WHERE status = 'open' AND seats_taken < capacity AND kind = 'supported_employment';
+CREATE INDEX opportunities_open_employment ON opportunities USING gist (point(lon, lat))
+    WHERE status = 'open' AND seats_taken < capacity AND kind = 'employment';
+CREATE INDEX opportunities_open_learning_support ON opportunities USING gist (point(lon, lat))
+    WHERE status = 'open' AND seats_taken < capacity AND kind = 'learning_support';
+CREATE INDEX opportunities_open_residential_watch ON opportunities USING gist (point(lon, lat))
+    WHERE status = 'open' AND seats_taken < capacity AND kind = 'residential_watch';
 CREATE INDEX opportunities_open_accommodations ON opportunities USING gin (accommodations)
     WHERE status = 'open' AND seats_taken < capacity;
 CREATE INDEX opportunities_open_languages ON opportunities USING gin (languages)

@@ -33,7 +33,7 @@ from kasane_participation.areas import locate
 from kasane_participation.opportunities import store
 from kasane_participation.opportunities.models import OpportunityCreate, OpportunityRead, OpportunityUpdate
 from kasane_participation.rules import ParticipationRules
-from kasane_participation.schedule import opportunity_hours
+from kasane_participation.schedule import hours_bits, opportunity_hours
 
 PLACE_STATUS = {"open": "open", "paused": "paused", "closed": "closed"}
 
@@ -51,7 +51,7 @@ def _schedule(slots: Sequence[Any]) -> dict[str, Any]:
     hours, flexible = opportunity_hours(Slot(weekday=d, start_hour=a, end_hour=b) for d, a, b in clean)
     return {
         "schedule": [{"weekday": d, "start_hour": a, "end_hour": b} for d, a, b in clean],
-        "hours": hours, "flexible_hours": flexible,
+        "hours": asyncpg.BitString(hours_bits(hours)), "flexible_hours": flexible,
     }
 
 
