@@ -17,7 +17,6 @@ import pytest
 from kasane_shared.db.pool import connect
 
 from tests.deploy.support import DEPLOY
-from tests.support.stack import TestStack
 
 SCRIPT = DEPLOY / "docker" / "postgres" / "init-databases.sh"
 
@@ -30,8 +29,16 @@ def psql_dir() -> str:
     return os.path.dirname(found)
 
 
-async def test_init_script_creates_isolated_databases(stack: TestStack) -> None:
-    admin = urlsplit(stack.admin_url)
+def admin_url() -> str:
+    """The server's administrative URL: DATABASE_URL (`make test` and `kasane-stack env` set
+    it), else the local stack's; only PostgreSQL is needed here, not Kafka."""
+    from kasane_devstack import postgres
+
+    return os.environ.get("DATABASE_URL") or postgres.admin_url()
+
+
+async def test_init_script_creates_isolated_databases() -> None:
+    admin = urlsplit(admin_url())
     run = secrets.token_hex(3)
     services = [f"t{run}a", f"t{run}b"]
     env = {**os.environ, "PATH": f"{psql_dir()}:{os.environ['PATH']}",
@@ -67,7 +74,7 @@ async def test_init_script_creates_isolated_databases(stack: TestStack) -> None:
             await asyncpg.connect(host=admin.hostname, port=admin.port, user=f"kasane_{services[0]}",
                                   password=passwords[services[0]], database=f"kasane_{services[1]}")
     finally:
-        conn = await asyncpg.connect(stack.admin_url)
+        conn = await asyncpg.connect(admin_url())
         try:
             for service in services:
                 await conn.execute(f'DROP DATABASE IF EXISTS "kasane_{service}" WITH (FORCE)')
