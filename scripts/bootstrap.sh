@@ -14,6 +14,9 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
   echo "Kasane needs Python 3.11 (found $("$PYTHON" --version))" >&2
   exit 1
 fi
+# The interpreter itself, not a shim (pyenv's): uv rebuilds the environment whenever the
+# path it was created with differs, which would pull it from under running services.
+PYTHON=$("$PYTHON" -c 'import sys; print(sys.executable)')
 
 if [ ! -x "$LOCAL/tools/bin/uv" ] || [ "$("$LOCAL/tools/bin/uv" --version | cut -d' ' -f2)" != "$UV_VERSION" ]; then
   echo "installing uv $UV_VERSION into .local/tools ..."
