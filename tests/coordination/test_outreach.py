@@ -24,9 +24,11 @@ NOTE = "玄関越しに声をかけた。母親によると本人は二階の自
 
 
 def _requested(**kw: object) -> OutreachRequested:
-    return OutreachRequested(referral_id=uuid4(), consultation_id=uuid4(), from_agency_id=ELDERLY,
-                             reason_code="long_term_withdrawal", household_id=uuid4(), person_id=uuid4(),
-                             area_code="SK-N-01", age_band="45-49", concern_codes=["withdrawal"], **kw)
+    values: dict[str, object] = {
+        "referral_id": uuid4(), "consultation_id": uuid4(), "from_agency_id": ELDERLY,
+        "reason_code": "long_term_withdrawal", "household_id": uuid4(), "person_id": uuid4(),
+        "area_code": "SK-N-01", "age_band": "45-49", "concern_codes": ["withdrawal"], **kw}
+    return OutreachRequested(**values)
 
 
 async def test_a_request_starts_one_engagement_and_contacts_move_it(stack: TestStack) -> None:
@@ -148,3 +150,19 @@ async def test_silence_raises_one_overdue_event_and_a_contact_clears_it(stack: T
         assert body["errors"][0]["field"] == "method"
         assert await svc.pool.fetchval("SELECT count(*) FROM outreach_contacts WHERE engagement_id = $1",
                                        UUID(silent["id"])) == 1
+
+
+async def test_a_request_for_a_household_with_an_open_case_joins_that_case(stack: TestStack) -> None:
+    async with service_env(stack, SPEC, "coord_outreach_join") as svc, svc.worker():
+        case = await open_case(svc, stack, ELDERLY)
+        request = _requested(household_id=UUID(case["household_id"]))
+        await svc.publish(request)
+        engagement_id = await eventually(
+            lambda: svc.pool.fetchval("SELECT id FROM outreach_engagements WHERE referral_id = $1",
+                                      request.referral_id),
+            lambda v: v is not None, what="the engagement", timeout=60)
+        # the case's lead and field supporters work on it: the opener sees it through the case
+        got = ok(await svc.client.get(f"/v1/outreach/{engagement_id}", headers=auth(stack, ELDERLY)))
+        assert got["case_id"] == case["id"]
+        timeline = ok(await svc.client.get(f"/v1/cases/{case['id']}/timeline", headers=auth(stack, ELDERLY)))
+        assert "coordination.outreach.started" in [i["type"] for i in timeline["items"]]

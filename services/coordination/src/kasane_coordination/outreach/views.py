@@ -203,7 +203,7 @@ async def link_case(engagement_id: UUID, body: CaseLink, conn: Conn, principal: 
         team = [(a, TeamRole.field_supporter) for a in
                 (engagement["agency_id"], engagement["requested_by_agency_id"], principal.agency_id,
                  rules.collaboration_desk) if a]
-        await cases.open_case(conn, cases.NewCase(
+        opened = await cases.open_case(conn, cases.NewCase(
             id=case_id, origin="outreach", opened_by_agency_id=principal.agency_id, actor=principal.subject,
             reason_code="opened_from_outreach", team=team, household_id=engagement["household_id"],
             subject_person_id=engagement["person_id"], consultation_id=engagement["consultation_id"],
@@ -211,6 +211,8 @@ async def link_case(engagement_id: UUID, body: CaseLink, conn: Conn, principal: 
             referring_agency_id=engagement["requested_by_agency_id"] or engagement["agency_id"],
             area_code=engagement["area_code"],
         ))
+        if opened is None:
+            raise Conflict("the engagement's referral has a case already; link to it", slug="referral-has-case")
     await store.update(conn, engagement_id, case_id=case_id)
     await audit.record(conn, principal, "update", "outreach", engagement_id, purpose="link_case")
     return await _reread(conn, principal, engagement_id, rules)

@@ -17,6 +17,7 @@ from kasane_coordination.meetings import agenda
 from kasane_coordination.plans import store
 from kasane_coordination.plans.lifecycle import (
     ACTIVE,
+    PlanRefused,
     PlanStatus,
     check_new_version,
     check_proposal,
@@ -91,6 +92,8 @@ async def approve(conn: asyncpg.Connection, *, case: asyncpg.Record, plan: async
     """The meeting approves: the version becomes the active plan, the former one is revised, and a
     case being planned moves into support."""
     check_transition(PlanStatus(plan["status"]), PlanStatus.approved)
+    if case["status"] == CaseStatus.ended:
+        raise PlanRefused("case-ended", "the case ended after the plan was proposed; reopen it first")
     former = await store.active(conn, case["id"])
     if former is not None:
         await store.set_status(conn, former["id"], PlanStatus.revised.value, superseded_by=plan["id"])
