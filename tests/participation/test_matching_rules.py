@@ -19,6 +19,7 @@ from kasane_participation.matching.matching import (
     kind_bounds,
     plan,
     rank,
+    reach_km,
     round_score,
     search_radii,
     step_scores,
@@ -233,7 +234,8 @@ def test_kind_bounds_are_never_beaten_so_the_search_may_stop() -> None:
     rng = random.Random(5)
     for _ in range(300):
         s = _seeker(current_step=rng.choice([None, *LADDER[:4]]), max_step=None, required=(), languages=(),
-                    hours=rng.choice([frozenset(), MON_10_14]), preferences=rng.choice([(), ("ibasho",)]),
+                    hours=rng.choice([frozenset(), MON_10_14]),
+                    preferences=rng.choice([(), ("ibasho",), ("volunteering",), ("place_to_be", "farming")]),
                     needs=rng.choice([(), ("short_hours", "quiet_space")]), age_band=rng.choice([None, "40-44"]),
                     travel_km=rng.choice([1.0, 3.0, 8.0]))
         p = plan(s, RULES)
@@ -245,3 +247,13 @@ def test_kind_bounds_are_never_beaten_so_the_search_may_stop() -> None:
                      hours=frozenset(rng.sample(range(9, 15), 3)))
         for r in rank(s, [c], RULES):
             assert r.raw <= beyond_bound(bounds[c.kind], r.distance_km, s, RULES.weights) + 1e-12
+
+
+def test_beyond_its_reach_a_kind_cannot_score_the_nth_best() -> None:
+    s = _seeker(travel_km=8.0)
+    w = RULES.weights
+    assert reach_km(1.0, 0.85, s, w) == pytest.approx(8.0 * 0.15 / 0.25)
+    assert reach_km(1.0, 0.5, s, w) == 8.0  # capped at the range
+    for bound, kth in ((1.0, 0.85), (0.755, 0.62), (0.9, 0.9)):
+        r = reach_km(bound, kth, s, w)
+        assert beyond_bound(bound, r + 1e-6, s, w) < kth

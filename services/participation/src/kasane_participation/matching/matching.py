@@ -30,6 +30,7 @@ BBOX_MARGIN = 1.01  # widen the prefilter box a little: the exact test is havers
 
 LADDER: tuple[str, ...] = tuple(s.value for s in ParticipationStep)
 OFF_LADDER: tuple[str, ...] = tuple(k.value for k in OpportunityKind if k.value not in LADDER)
+KIND_CODES = frozenset(k.value for k in OpportunityKind)
 ACCOMMODATION_CODES = frozenset(a.value for a in Accommodation)
 PARTS: tuple[str, ...] = ("step", "distance", "preference", "schedule", "comfort", "audience")
 HARD_CONSTRAINTS: tuple[str, ...] = (
@@ -314,9 +315,11 @@ BOUND_EPSILON = 1e-9  # bounds are compared strictly, with room for float roundi
 
 def kind_bounds(seeker: Seeker, p: Plan, w: Weights) -> list[tuple[str, float]]:
     """Each allowed kind with the best score any of its opportunities could reach, best first."""
-    rest = (w.distance + (w.preference if seeker.preferences else 0.0) + w.schedule + w.comfort
-            + w.audience)
-    bounds = [(kind, w.step * value + rest) for kind, value in zip(p.kinds, p.step_values, strict=True)]
+    rest = w.distance + w.schedule + w.comfort + w.audience
+    # activities are never kind codes, so a preference naming only kinds can only match its own kind
+    by_activity = any(code not in KIND_CODES for code in seeker.preferences)
+    bounds = [(kind, w.step * value + rest + (w.preference if kind in seeker.preferences or by_activity else 0.0))
+              for kind, value in zip(p.kinds, p.step_values, strict=True)]
     return sorted(bounds, key=lambda kb: (-kb[1], p.kinds.index(kb[0])))
 
 
@@ -330,6 +333,14 @@ def search_radii(travel_km: float, first_km: float = 1.0) -> list[float]:
         radii.append(radius)
         radius *= 2
     return [*radii, travel_km]
+
+
+def reach_km(bound: float, kth: float, seeker: Seeker, w: Weights) -> float:
+    """How far out an opportunity with kind bound ``bound`` could still score ``kth`` or more:
+    beyond it, ``bound - w_distance * d / travel_km`` falls below ``kth``. Capped at the range."""
+    if w.distance <= 0:
+        return seeker.travel_km if bound > kth - BOUND_EPSILON else 0.0
+    return min(seeker.travel_km, seeker.travel_km * (bound - kth + BOUND_EPSILON) / w.distance)
 
 
 def beyond_bound(bound: float, radius_km: float, seeker: Seeker, w: Weights) -> float:

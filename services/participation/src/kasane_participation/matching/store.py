@@ -32,9 +32,9 @@ from kasane_participation.matching.matching import (
     Plan,
     Ranked,
     Seeker,
-    beyond_bound,
     bounding_box,
     kind_bounds,
+    reach_km,
     search_radii,
     settled,
     top,
@@ -54,7 +54,7 @@ def haversine_sql(lat: str, lon: str) -> str:
             f" + cos(radians({lat})) * cos(radians(o.lat)) * power(sin(radians(o.lon - {lon}) / 2), 2))))")
 
 
-def _sql(kind_clause: str, step_expr: str, *, only: bool, score: bool) -> str:
+def _sql(kind_clause: str, step_expr: str, *, only: bool, score: bool, annulus: bool = False) -> str:
     """The query text; parameters $1-$14 are shared, the kind's come after (see :func:`_args`)."""
     wished = " + ".join(f"coalesce(${15 + i}::text = ANY(c.accommodations), false)::int" for i in range(WISHED_SLOTS))
     n = 15 + WISHED_SLOTS  # $n wished count, $n+1 age band, $n+2.. weights, then the kind's own
@@ -86,7 +86,7 @@ def _sql(kind_clause: str, step_expr: str, *, only: bool, score: bool) -> str:
                CASE WHEN ${n + 1}::text IS NULL OR cardinality(c.for_ages) = 0
                          OR c.for_ages && ARRAY['all', ${n + 1}::text] THEN {ONE} ELSE 0.0::float8 END AS audience
           FROM ({inner}) c
-         WHERE c.km <= $3::float8
+         WHERE c.km <= $3::float8 {f"AND c.km > ${n + 10}::float8" if annulus else ""}
         OFFSET 0"""
     w = [f"${n + 2 + i}::float8" for i in range(6)]
     raw = (f"{w[0]} * s.step + {w[1]} * s.distance + {w[2]} * s.preference + {w[3]} * s.schedule"
@@ -116,10 +116,11 @@ def _kind_literal(kind: str) -> str:
 
 
 def kind_query(seeker: Seeker, plan: Plan, weights: Weights, kind: str, *, radius_km: float,
-               limit: int) -> tuple[str, list[Any]]:
-    """The top ``limit`` of one kind within ``radius_km``."""
-    sql = _sql(_kind_literal(kind), f"${16 + WISHED_SLOTS + 8}::float8", only=False, score=True)
-    return sql, [*_args(seeker, plan, weights, radius_km=radius_km, limit=limit), plan.step_value(kind)]
+               limit: int, beyond_km: float = -1.0) -> tuple[str, list[Any]]:
+    """The top ``limit`` of one kind farther than ``beyond_km`` and within ``radius_km``."""
+    sql = _sql(_kind_literal(kind), f"${16 + WISHED_SLOTS + 8}::float8", only=False, score=True, annulus=True)
+    args = _args(seeker, plan, weights, radius_km=radius_km, limit=limit)
+    return sql, [*args, plan.step_value(kind), beyond_km]
 
 
 def brute_force_query(seeker: Seeker, plan: Plan, weights: Weights, *, limit: int,
@@ -159,11 +160,22 @@ async def find(conn: asyncpg.Connection, seeker: Seeker, plan: Plan, weights: We
     for kind, bound in kind_bounds(seeker, plan, weights):
         if settled(found, limit, bound):
             break  # kinds come best bound first: no later kind can place either
-        for radius in search_radii(seeker.travel_km):
-            sql, args = kind_query(seeker, plan, weights, kind, radius_km=radius, limit=limit)
+        read_km = -1.0  # what lies within read_km is among ``found`` already: read only the ring beyond
+        radii = iter(search_radii(seeker.travel_km))
+        while read_km < seeker.travel_km:
+            last = len(found) >= limit
+            if last:
+                # N found: only what lies within reach can still beat the N-th; read that, and done
+                radius = reach_km(bound, found[limit - 1].raw, seeker, weights)
+                if radius <= read_km:
+                    break
+            else:
+                radius = next(r for r in radii if r > read_km)
+            sql, args = kind_query(seeker, plan, weights, kind, radius_km=radius, limit=limit, beyond_km=read_km)
             found = top([*found, *map(ranked_row, await conn.fetch(sql, *args))], limit)
-            if settled(found, limit, beyond_bound(bound, radius, seeker, weights)):
-                break  # nothing of this kind farther out can place
+            read_km = radius
+            if last:
+                break  # the N-th only rose: nothing beyond the reach read can beat it
     return found
 
 

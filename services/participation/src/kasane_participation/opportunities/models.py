@@ -7,9 +7,19 @@ from typing import Literal
 from uuid import UUID
 
 from kasane_shared.contracts.codes import AgeBand, AreaCode, Code, OpportunityKind
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 AgesFor = list[AgeBand | Literal["all"]]
+
+
+KIND_CODES = frozenset(k.value for k in OpportunityKind)
+
+
+def _not_kinds(activities: list[str]) -> list[str]:
+    # matching relies on it: a preference for a kind matches the kind, never an activity
+    if KIND_CODES & set(activities):
+        raise ValueError("an activity is not an opportunity kind: the kind says that")
+    return activities
 
 
 class SlotIn(BaseModel):
@@ -51,6 +61,11 @@ class OpportunityCreate(BaseModel):
             raise ValueError("give both lat and lon, or neither")
         return self
 
+    @field_validator("activities")
+    @classmethod
+    def _activities_are_not_kinds(cls, value: list[str]) -> list[str]:
+        return _not_kinds(value)
+
 
 class OpportunityUpdate(BaseModel):
     """Fields to change; ``status`` moves draft -> open <-> paused, or to closed (final)."""
@@ -73,6 +88,11 @@ class OpportunityUpdate(BaseModel):
         if (self.lat is None) != (self.lon is None):
             raise ValueError("give both lat and lon, or neither")
         return self
+
+    @field_validator("activities")
+    @classmethod
+    def _activities_are_not_kinds(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else _not_kinds(value)
 
 
 class SlotRead(BaseModel):
