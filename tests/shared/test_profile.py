@@ -59,3 +59,25 @@ def test_rules_sections_are_validated_by_their_owner() -> None:
 
     profile = load_profile(SAMPLE)
     assert profile.rules_section("referrals", Referrals).max_bounces == 2
+
+
+def test_a_service_refuses_to_start_on_a_broken_rules_section(tmp_path: Path, raw: dict) -> None:
+    """ServiceSpec.rules sections are validated when a process loads the profile."""
+    from types import SimpleNamespace
+
+    from kasane_shared.service import ServiceSpec
+
+    class Referrals(BaseModel):
+        version: str
+        max_bounces: int
+
+    spec = ServiceSpec(name="x", title="x", description="x", version="0", settings_class=object,  # type: ignore[arg-type]
+                       routers=list, migrations=tmp_path, rules={"referrals": Referrals})  # type: ignore[arg-type]
+    good = tmp_path / "good.yaml"
+    good.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    assert spec.load_profile(SimpleNamespace(profile_path=good)).municipality.code == "999990"  # type: ignore[arg-type]
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(yaml.safe_dump(_broken(raw, lambda d: d["rules"]["referrals"].update(max_bounces="many")),
+                                     allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValidationError, match="max_bounces"):
+        spec.load_profile(SimpleNamespace(profile_path=broken))  # type: ignore[arg-type]

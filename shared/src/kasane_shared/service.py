@@ -22,6 +22,7 @@ from importlib.resources.abc import Traversable
 import asyncpg
 import uvicorn
 from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel
 
 from kasane_shared.auth.tokens import TokenVerifier
 from kasane_shared.db.migrate import load, migrate, shared_migrations
@@ -73,9 +74,19 @@ class ServiceSpec:
     strict_topics: Sequence[Stream] = ()  # inbound topics: unknown types are dead-lettered
     jobs: Sequence[PeriodicJob] = ()
     openapi_tags: list[dict[str, str]] = field(default_factory=list)
+    # profile rules sections this service reads, validated when a process starts (a broken
+    # threshold stops the start instead of failing the first request that needs it)
+    rules: Mapping[str, type[BaseModel]] = field(default_factory=dict)
 
     def all_migrations(self) -> list:
         return shared_migrations() + load(f"kasane_{self.name}", self.migrations)
+
+    def load_profile(self, settings: ServiceSettings) -> MunicipalityProfile:
+        """The municipality profile, with this service's rules sections validated."""
+        profile = load_profile(settings.profile_path)
+        for section, model in self.rules.items():
+            profile.rules_section(section, model)
+        return profile
 
 
 def build_api(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
@@ -85,7 +96,7 @@ def build_api(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
-        app.state.profile = load_profile(settings.profile_path)
+        app.state.profile = spec.load_profile(settings)
         app.state.verifier = TokenVerifier(
             public_key_files=settings.jwt_public_key_files,
             jwks_url=settings.jwt_jwks_url,
@@ -152,7 +163,7 @@ def build_worker(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        profile = load_profile(settings.profile_path)
+        profile = spec.load_profile(settings)
         pool = await create_pool(
             settings.database_url, min_size=settings.database_pool_min,
             max_size=settings.database_pool_max,

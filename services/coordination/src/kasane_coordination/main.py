@@ -47,7 +47,7 @@ from kasane_coordination.participation import handlers as participation
 from kasane_coordination.participation.views import router as participation_requests
 from kasane_coordination.plans.jobs import plan_reviews
 from kasane_coordination.plans.views import router as plans
-from kasane_coordination.rules import rules_for
+from kasane_coordination.rules import CoordinationRules, rules_for
 from kasane_coordination.settings import CoordinationSettings, JobSchedule
 from kasane_coordination.teams.views import router as teams
 
@@ -103,6 +103,7 @@ SPEC = ServiceSpec(
     consumes=(INTAKE, PARTICIPATION),
     handlers=handlers,
     jobs=jobs(JobSchedule()),
+    rules={"coordination": CoordinationRules},
 )
 
 

@@ -31,7 +31,7 @@ from kasane_intake.households.views import router as households
 from kasane_intake.persons.views import router as persons
 from kasane_intake.referrals.handlers import case_ended_handler, case_opened_handler, outreach_started_handler
 from kasane_intake.referrals.views import router as referrals
-from kasane_intake.rules import intake_rules
+from kasane_intake.rules import ReferralRules, ScreeningRules, intake_rules
 from kasane_intake.settings import IntakeSettings
 
 # records that emergency access (break glass) can open
@@ -69,6 +69,7 @@ SPEC = ServiceSpec(
     consumes=(PARTNER_CONSULTATIONS, COORDINATION),
     handlers=handlers,
     strict_topics=(PARTNER_CONSULTATIONS,),
+    rules={"screening": ScreeningRules, "referrals": ReferralRules},
     openapi_tags=[
         {"name": "consultations", "description": "相談受付: accept any consultation, the desk's list, the concern catalogue"},
         {"name": "persons", "description": "本人: register, read, correct, search; proposed matches, merge and unlink"},
