@@ -5,8 +5,9 @@ Program 3: places and activities, organisations, coordinators, resource developm
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from importlib.resources import files
+from typing import Any
 
 import asyncpg
 from fastapi import APIRouter
@@ -42,6 +43,16 @@ def routers() -> Sequence[APIRouter]:
     return [places, organisations, coordinators, developments, statistics, directory]
 
 
+def when_new(record: Callable[[asyncpg.Connection, Any, EventContext], Awaitable[bool]], then: Handler) -> Handler:
+    """``record`` the fact, and only if it was new to us, ``then`` count it."""
+
+    async def handle(conn: asyncpg.Connection, event: object, ctx: EventContext) -> None:
+        if await record(conn, event, ctx):
+            await then(conn, event, ctx)
+
+    return handle
+
+
 def both(*steps: Handler) -> Handler:
     """One handler running ``steps`` in order, in the event's one inbox transaction."""
 
@@ -66,7 +77,7 @@ def handlers(ctx: WorkerContext) -> Mapping[str, Handler]:
         OutreachStarted.event_type: stats.count,
         # participation: gap needs for resource development, opportunities made of our
         # places and how they are used, and statistics
-        GapNeedRecorded.event_type: both(gaps.gap_need_recorded, stats.count),
+        GapNeedRecorded.event_type: when_new(gaps.gap_need_recorded, then=stats.count),
         OpportunityPublished.event_type: development.opportunity_published,
         OpportunityChanged.event_type: development.opportunity_published,
         OpportunityClosed.event_type: development.opportunity_closed,

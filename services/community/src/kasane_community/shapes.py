@@ -80,17 +80,21 @@ class WeeklySlot(BaseModel):
         return Slot(weekday=self.weekday, start_hour=self.start_hour, end_hour=self.end_hour)
 
 
-def check_area(profile: MunicipalityProfile, code: str | None, field: str) -> None:
+def check_area(profile: MunicipalityProfile, code: str | None, field: str, *, location: str = "body") -> None:
     """422 naming ``field`` when ``code`` is not an area of the profile."""
     if code is not None and profile.area(code) is None:
-        raise InvalidInput(field, f"{code} is not an area of the municipality profile")
+        detail = f"{code} is not an area of the municipality profile"
+        if location == "body":
+            raise InvalidInput(field, detail)
+        raise Problem(f"{field}: {detail}", status=422, title="Unprocessable Content", slug="validation",
+                      errors=[field_error(field, detail, location=location)])
 
 
 def area_scope(profile: MunicipalityProfile, code: str | None, field: str = "area_code") -> list[str] | None:
     """The area and every area below it, for filters that include sub-areas."""
     if code is None:
         return None
-    check_area(profile, code, field)
+    check_area(profile, code, field, location="query")
     return sorted(profile.descendants(code))
 
 

@@ -80,7 +80,7 @@ async def list_coordinators(
 ) -> Page[CoordinatorRead]:
     covering = None
     if area_code is not None:
-        check_area(profile, area_code, "area_code")
+        check_area(profile, area_code, "area_code", location="query")
         covering = [area_code, *(a.code for a in profile.ancestors(area_code))]
     items = await store.page(conn, covering=covering, role=role, agency_id=agency_id,
                              after=cursor_after(cursor), limit=limit)

@@ -25,13 +25,14 @@ class DevelopmentHandlers:
     def __init__(self, profile: MunicipalityProfile) -> None:
         self.profile = profile
 
-    async def gap_need_recorded(self, conn: asyncpg.Connection, event: GapNeedRecorded, ctx: EventContext) -> None:
-        """Keep the gap need (codes and area) for grouping; the same gap need twice is stored once."""
+    async def gap_need_recorded(self, conn: asyncpg.Connection, event: GapNeedRecorded, ctx: EventContext) -> bool:
+        """Keep the gap need (codes and area) for grouping; False when it was already here
+        (participation published the same gap need again, under another ce_id)."""
         if self.profile.area(event.area_code) is None:
             # Participation runs on the same profile; an unknown area means the profiles
             # differ, which a person must fix before the gap need can be grouped.
             raise Rejected(f"gap need {event.gap_need_id}: area {event.area_code} is not in the profile")
-        await store.record_gap_need(conn, GapNeed(
+        return await store.record_gap_need(conn, GapNeed(
             id=event.gap_need_id, area_code=event.area_code, need_codes=tuple(event.need_codes),
             wanted_kinds=tuple(str(k) for k in event.wanted_kinds), accommodations=tuple(event.accommodations),
             languages=tuple(event.languages), recorded_at=ctx.time, development_id=None,
