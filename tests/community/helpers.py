@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -12,7 +12,7 @@ from aiokafka import ConsumerRecord
 from kasane_community.main import SPEC
 from kasane_shared.events.streams import COMMUNITY
 
-from tests.support.kafka import header
+from tests.support.kafka import eventually, header
 from tests.support.service_env import ServiceEnv, service_env
 from tests.support.stack import TestStack
 
@@ -68,3 +68,9 @@ async def community(stack: TestStack, name: str) -> AsyncIterator[ServiceEnv]:
 
 async def community_events(svc: ServiceEnv, *, at_least: int = 0) -> list[tuple[str, str, dict[str, Any]]]:
     return decoded(await svc.read(COMMUNITY.name, at_least=at_least))
+
+
+async def events_until(svc: ServiceEnv, done: Callable[[list[tuple[str, str, dict[str, Any]]]], bool],
+                       ) -> list[tuple[str, str, dict[str, Any]]]:
+    """The service's events once ``done`` holds for them (the relay runs in the background)."""
+    return await eventually(lambda: community_events(svc), done, timeout=30, what="community events")

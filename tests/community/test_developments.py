@@ -25,7 +25,14 @@ from kasane_shared.contracts.participation import (
     PlacementStarted,
 )
 
-from tests.community.helpers import auth, community, community_events, organisation_body, place_body
+from tests.community.helpers import (
+    auth,
+    community,
+    community_events,
+    events_until,
+    organisation_body,
+    place_body,
+)
 from tests.support.kafka import eventually
 from tests.support.service_env import ServiceEnv
 from tests.support.stack import TestStack
@@ -222,3 +229,81 @@ async def test_a_gap_need_outside_the_project_area_is_refused(stack: TestStack, 
         "title": "x", "area_code": "SK-N", "gap_need_ids": [str(gap.gap_need_id)]})
     assert r.status_code == 422 and "outside" in r.json()["detail"]
     assert (await _groups(svc, headers, "SK-C-02"))[0]["open"] == 1
+
+
+async def test_a_project_is_credited_with_an_opportunity_or_an_existing_place(
+    stack: TestStack, svc: ServiceEnv,
+) -> None:
+    headers = auth(stack)
+    shop = (await svc.client.post("/v1/organisations", headers=headers,
+                                  json=organisation_body("パン工房みなと", kind="shop", offers=["jobs"]))).json()
+    project = (await svc.client.post("/v1/developments", headers=headers, json={
+        "title": "パン工房で就労体験", "area_code": "SK-S", "need_codes": ["work_trial"],
+        "organisation_ids": [shop["id"]]})).json()
+    await svc.client.post(f"/v1/developments/{project['id']}/status", json={"status": "trial"}, headers=headers)
+    trial = uuid.uuid4()  # an employment trial participation set up with the shop directly
+    unknown = await svc.client.post(f"/v1/developments/{project['id']}/resources",
+                                    json={"opportunity_id": str(trial)}, headers=headers)
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "opportunity_id"
+    async with svc.worker():
+        await svc.publish(OpportunityPublished(opportunity_id=trial, facts=OpportunityFacts(
+            kind="employment_trial", area_code="SK-S-02", capacity=2, status="open")))
+
+        async def credit() -> int:
+            r = await svc.client.post(f"/v1/developments/{project['id']}/resources",
+                                      json={"opportunity_id": str(trial)}, headers=headers)
+            return r.status_code
+
+        assert await eventually(credit, lambda s: s == 200, what="the opportunity known and credited") == 200
+        existing = (await svc.client.post("/v1/places", headers=headers,
+                                          json=place_body("港のたまり場", area_code="SK-S-02"))).json()
+        r = await svc.client.post(f"/v1/developments/{project['id']}/resources", json={"place_id": existing["id"]},
+                                  headers=headers)
+        assert r.status_code == 200
+        again = await svc.client.post(f"/v1/developments/{project['id']}/resources",
+                                      json={"place_id": existing["id"]}, headers=headers)
+        assert again.status_code == 200  # already credited: the same answer, no second event
+        events = await events_until(svc, lambda evs: len(_produced(evs, project["id"])) >= 2)
+    produced = _produced(events, project["id"])
+    assert produced == [{"place_id": None, "opportunity_id": str(trial)},
+                        {"place_id": existing["id"], "opportunity_id": None}]
+    view = again.json()
+    assert [p["opportunity_id"] for p in view["produced"]] == [str(trial), None]
+    assert view["produced"][0]["opportunities"][0]["kind"] == "employment_trial"
+    assert view["produced"][1]["place"]["id"] == existing["id"]
+    place = (await svc.client.get(f"/v1/places/{existing['id']}", headers=headers)).json()
+    assert place["development_id"] == project["id"]
+    other = (await svc.client.post("/v1/developments", headers=headers, json={
+        "title": "別の事業", "area_code": "SK-S", "need_codes": ["work_trial"]})).json()
+    await svc.client.post(f"/v1/developments/{other['id']}/status", json={"status": "running"}, headers=headers)
+    clash = await svc.client.post(f"/v1/developments/{other['id']}/resources", json={"place_id": existing["id"]},
+                                  headers=headers)
+    assert clash.status_code == 409
+    both = await svc.client.post(f"/v1/developments/{other['id']}/resources", headers=headers,
+                                 json={"place_id": existing["id"], "opportunity_id": str(trial)})
+    assert both.status_code == 422
+
+
+def _produced(events: list[tuple[str, str, dict]], project_id: str) -> list[dict]:
+    return [d["produced"] for t, key, d in events if key == project_id and t == DevelopmentProducedResource.event_type]
+
+
+async def test_a_project_changes_its_organisations_and_coordinator_without_an_event(
+    stack: TestStack, svc: ServiceEnv,
+) -> None:
+    headers = auth(stack)
+    org = (await svc.client.post("/v1/organisations", json=organisation_body("東町内会", kind="residents_association"),
+                                 headers=headers)).json()
+    project = (await svc.client.post("/v1/developments", headers=headers, json={
+        "title": "東部の見守り", "area_code": "SK-E", "need_codes": ["watching_over"]})).json()
+    outbox_before = await svc.pool.fetchval("SELECT count(*) FROM outbox")
+    r = await svc.client.patch(f"/v1/developments/{project['id']}", headers=headers,
+                               json={"title": "東部の見守りネットワーク", "organisation_ids": [org["id"]]})
+    assert r.status_code == 200
+    assert r.json()["title"] == "東部の見守りネットワーク"
+    assert [o["id"] for o in r.json()["organisations"]] == [org["id"]]
+    assert await svc.pool.fetchval("SELECT count(*) FROM outbox") == outbox_before
+    bad = await svc.client.patch(f"/v1/developments/{project['id']}", headers=headers,
+                                 json={"coordinator_id": str(uuid.uuid4())})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "coordinator_id"
+    assert (await svc.client.get(f"/v1/developments/{uuid.uuid4()}", headers=headers)).status_code == 404

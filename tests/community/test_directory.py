@@ -19,7 +19,15 @@ from kasane_shared.contracts.community import (
 )
 from kasane_shared.events.streams import COMMUNITY
 
-from tests.community.helpers import auth, community, decoded, organisation_body, personal_values, place_body
+from tests.community.helpers import (
+    auth,
+    community,
+    decoded,
+    events_until,
+    organisation_body,
+    personal_values,
+    place_body,
+)
 from tests.community.hsds_schema import problems
 from tests.support.privacy import assert_no_personal_data
 from tests.support.service_env import ServiceEnv
@@ -105,8 +113,12 @@ async def test_community_events_carry_no_personal_data(stack: TestStack, svc: Se
     await svc.client.patch(f"/v1/places/{produced.json()['id']}", json=change, headers=headers)
     await svc.client.post(f"/v1/places/{produced.json()['id']}/close", headers=headers)
 
+    place_id = produced.json()["id"]
     async with svc.worker(consumer=False):
-        records = await svc.read(COMMUNITY.name, at_least=10)
+        # the place's last event (closed) and the coordinator's second assignment are out
+        await events_until(svc, lambda evs: (PlaceClosed.event_type, place_id) in {(t, k) for t, k, _ in evs}
+                           and sum(k == coordinator["id"] for _, k, _ in evs) == 2)
+        records = await svc.read(COMMUNITY.name)
     types = {t for t, _, _ in decoded(records)}
     assert types >= {OrganisationJoined.event_type, CoordinatorAssigned.event_type, DevelopmentOpened.event_type,
                      DevelopmentStatusChanged.event_type, PlacePublished.event_type,

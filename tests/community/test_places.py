@@ -12,7 +12,7 @@ from kasane_shared.contracts.community import PlaceChanged, PlaceClosed, PlacePu
 from tests.community.helpers import (
     auth,
     community,
-    community_events,
+    events_until,
     organisation_body,
     personal_values,
     place_body,
@@ -64,7 +64,8 @@ async def test_place_published_changed_and_closed_emit_facts_without_name_or_add
     assert again.status_code == 200  # closing twice is not a second event
 
     async with svc.worker(consumer=False):
-        events = await community_events(svc, at_least=4)
+        # the relay sends in commit order: once place.closed is out, everything before it is
+        events = await events_until(svc, lambda evs: (PlaceClosed.event_type, place_id) in {(t, k) for t, k, _ in evs})
     mine = [(t, data) for t, key, data in events if key == place_id]
     assert [t for t, _ in mine] == [PlacePublished.event_type, PlaceChanged.event_type, PlaceClosed.event_type]
     published, changed, closed = (data for _, data in mine)
@@ -165,3 +166,30 @@ async def test_places_list_by_area_includes_the_areas_below(stack: TestStack, sv
     bad = await svc.client.get("/v1/places", params={"area_code": "SK-Q"}, headers=headers)
     error = bad.json()["errors"][0]
     assert bad.status_code == 422 and (error["field"], error["in"]) == ("area_code", "query")
+
+
+async def test_organisations_and_coordinators_are_kept_by_their_agency(stack: TestStack, svc: ServiceEnv) -> None:
+    headers = auth(stack)
+    org = (await svc.client.post("/v1/organisations", json=organisation_body("桜台大学 地域連携室",
+                                                                             kind="university"),
+                                 headers=headers)).json()
+    r = await svc.client.patch(f"/v1/organisations/{org['id']}", json={"offers": ["volunteers", "expertise"]},
+                               headers=headers)
+    assert r.status_code == 200 and r.json()["offers"] == ["volunteers", "expertise"]
+    other = auth(stack, "sk-npo-ibasho", "organisations:write", "coordinators:write", "directory:read")
+    assert (await svc.client.patch(f"/v1/organisations/{org['id']}", json={"name": "x"},
+                                   headers=other)).status_code == 403
+    listed = await svc.client.get("/v1/organisations", params={"offer": "expertise"}, headers=other)
+    assert [o["id"] for o in listed.json()["items"]] == [org["id"]]
+    coordinator = (await svc.client.post("/v1/coordinators", headers=headers, json={
+        "display_name": "エリアディレクター", "role": "area_director", "agency_id": "sk-jusou-suishin",
+        "area_codes": ["SK-C", "SK"]})).json()
+    assert coordinator["area_codes"] == ["SK", "SK-C"] and coordinator["agency_id"] == "sk-jusou-suishin"
+    assert (await svc.client.put(f"/v1/coordinators/{coordinator['id']}/areas", json={"area_codes": ["SK-E"]},
+                                 headers=other)).status_code == 403
+    bad = await svc.client.post("/v1/coordinators", headers=headers, json={
+        "display_name": "x", "role": "csw", "area_codes": ["SK-N", "SK-NOWHERE"]})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "area_codes.1"
+    areas = (await svc.client.get("/v1/areas", headers=other)).json()
+    north = next(a for a in areas if a["code"] == "SK-N")
+    assert (north["kind"], north["parent"], north["children"]) == ("daily_life_area", "SK", ["SK-N-01", "SK-N-02"])
