@@ -19,7 +19,7 @@ from kasane_shared.service import main as run
 
 from kasane_participation.opportunities import handlers as opportunity_handlers
 from kasane_participation.requests import handlers as request_handlers
-from kasane_participation.rules import load_rules
+from kasane_participation.rules import ParticipationRules, load_rules
 from kasane_participation.settings import ParticipationSettings
 
 
@@ -55,6 +55,7 @@ SPEC = ServiceSpec(
     stream=PARTICIPATION,
     consumes=(COORDINATION, COMMUNITY),
     handlers=handlers,
+    rules={"participation": ParticipationRules},
     openapi_tags=[
         {"name": "opportunities", "description": "Places to be, volunteering, trials and work offered by providers"},
         {"name": "requests", "description": "Participation requests (pseudonymous, codes only)"},
