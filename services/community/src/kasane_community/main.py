@@ -28,6 +28,7 @@ from kasane_shared.service import ServiceSpec, WorkerContext
 from kasane_shared.service import main as run
 
 from kasane_community.developments import handlers as development
+from kasane_community.rules import SECTION, StatisticsRules
 from kasane_community.settings import CommunitySettings
 from kasane_community.statistics.handlers import StatisticsCounter
 
@@ -98,6 +99,7 @@ SPEC = ServiceSpec(
     stream=COMMUNITY,
     consumes=(PARTICIPATION, INTAKE, COORDINATION),
     handlers=handlers,
+    rules={SECTION: StatisticsRules},
     openapi_tags=[
         {"name": "places", "description": "Places where residents meet (居場所・通いの場・サロン・子ども食堂 ...)"},
         {"name": "activities", "description": "What happens at a place"},
