@@ -36,6 +36,7 @@ from kasane_shared.settings import ServiceSettings
 
 from tests.support.app import client_for
 from tests.support.kafka import read_topic
+from tests.support.runners import running
 from tests.support.stack import PROFILE, TestStack
 
 
@@ -54,25 +55,15 @@ class ServiceEnv:
     @contextlib.asynccontextmanager
     async def worker(self, *, relay: bool = True, consumer: bool = True) -> AsyncIterator[asyncio.Event]:
         """Run the service's relay and inbox consumer (as its worker does) for the block."""
-        stop = asyncio.Event()
-        tasks = []
+        runners: list[OutboxRelay | InboxConsumer] = []
         if relay and self.spec.stream is not None:
-            tasks.append(asyncio.create_task(OutboxRelay(self.settings, source=self.spec.stream.source).run(stop)))
+            runners.append(OutboxRelay(self.settings, source=self.spec.stream.source))
         if consumer and self.spec.consumes:
-            c = InboxConsumer(self.settings, self.pool, topics=[s.name for s in self.spec.consumes],
-                              handlers=self.spec.handlers(self.context),
-                              strict_topics=[s.name for s in self.spec.strict_topics])
-            tasks.append(asyncio.create_task(c.run(stop)))
-        try:
+            runners.append(InboxConsumer(self.settings, self.pool, topics=[s.name for s in self.spec.consumes],
+                                         handlers=self.spec.handlers(self.context),
+                                         strict_topics=[s.name for s in self.spec.strict_topics]))
+        async with running(*runners) as stop:
             yield stop
-        finally:
-            stop.set()
-            done, pending = await asyncio.wait(tasks, timeout=30)
-            for t in pending:
-                t.cancel()
-            for t in done:
-                if not t.cancelled() and t.exception() is not None:
-                    raise t.exception()  # type: ignore[misc]
 
     @property
     def context(self) -> WorkerContext:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +12,7 @@ from kasane_shared.events.relay import OutboxRelay
 from kasane_shared.events.streams import TopicSpec
 from kasane_shared.kafka import ensure_topics
 
+from tests.support.runners import running  # noqa: F401  (re-exported for the platform tests)
 from tests.support.stack import TestStack
 from tests.support.things import SPEC, TEST_STREAM, ThingRecorded, ThingsSettings, apply_thing
 
@@ -52,20 +50,3 @@ async def make_things_env(stack: TestStack, name: str, **overrides: Any) -> Thin
     pool = await create_pool(url, max_size=10)
     stack.closers.append(pool.close)
     return ThingsEnv(stack, settings, pool)
-
-
-@contextlib.asynccontextmanager
-async def running(*runners: Any) -> AsyncIterator[asyncio.Event]:
-    """Run relays/consumers until the block ends, then stop them gracefully."""
-    stop = asyncio.Event()
-    tasks = [asyncio.create_task(r.run(stop)) for r in runners]
-    try:
-        yield stop
-    finally:
-        stop.set()
-        done, pending = await asyncio.wait(tasks, timeout=30)
-        for t in pending:
-            t.cancel()
-        for t in done:
-            if not t.cancelled() and t.exception() is not None:
-                raise t.exception()  # type: ignore[misc]
