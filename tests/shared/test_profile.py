@@ -27,6 +27,7 @@ def test_sample_profile_loads_with_its_hierarchy() -> None:
     assert integrated is not None and {f.value for f in integrated.all_fields} == {
         "elderly", "disability", "children", "poverty"}
     assert profile.agency_by_source("urn:kasane:agency:sk-jiritsu").id == "sk-jiritsu"
+    assert profile.municipality.zone.key == "Asia/Tokyo"
 
 
 def _broken(raw: dict, mutate) -> dict:
@@ -45,6 +46,7 @@ def _broken(raw: dict, mutate) -> dict:
         (lambda d: d["agencies"][0].update(area="NOPE"), "unknown area"),
         (lambda d: d["agencies"][0].update(field="astrology"), "field"),
         (lambda d: d.update(surprise=1), "surprise"),
+        (lambda d: d["municipality"].update(timezone="Mars/Olympus"), "unknown time zone"),
     ],
 )
 def test_inconsistent_profiles_are_refused(raw: dict, mutate, message: str) -> None:

@@ -9,13 +9,15 @@ Every service loads and validates it at start; a broken profile stops the start.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, datetime
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -94,6 +96,26 @@ class Municipality(BaseModel):
     name: str
     name_en: str | None = None
     prefecture: str
+    # The municipality's calendar: days, months and local times without an offset are
+    # read in this zone by every service.
+    timezone: str = "Asia/Tokyo"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def today(self) -> date:
+        """The municipality's calendar day now."""
+        return datetime.now(self.zone).date()
 
 
 class MunicipalityProfile(BaseModel):
