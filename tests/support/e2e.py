@@ -12,15 +12,17 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-from kasane_devstack.procs import free_port, wait_for_port
+from kasane_devstack.procs import free_port
 from kasane_shared.events.streams import SERVICES, all_topics
 from kasane_shared.kafka import ensure_topics
 from opentelemetry import propagate, trace
@@ -98,6 +100,20 @@ def _env(stack: TestStack, prefix: str, work: Path, service: str, role: str, db_
     return env
 
 
+def _bound(p: Process, timeout: float) -> bool:
+    """Wait until the process's server says it listens on its own port (True) or the process
+    exits (False). An open port alone is not enough: it may be another program's."""
+    listening = re.compile(rf"running on http://[^\s:]+:{p.port}\b")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if p.log.exists() and listening.search(p.log.read_text(errors="replace")):
+            return True
+        if p.proc.poll() is not None:
+            return False
+        time.sleep(0.2)
+    raise RuntimeError(f"{p.service} {p.role} did not listen on port {p.port} within {timeout:.0f}s; see {p.log}")
+
+
 @contextlib.asynccontextmanager
 async def running_system(stack: TestStack, name: str, work: Path) -> AsyncIterator[System]:
     """Start the four services (API and worker each) for one journey; stop them after."""
@@ -112,19 +128,29 @@ async def running_system(stack: TestStack, name: str, work: Path) -> AsyncIterat
         await asyncio.to_thread(
             subprocess.run, [str(BIN / f"kasane-{service}"), "migrate"], check=True, capture_output=True,
             env=_env(stack, prefix, work, service, "migrate", url, ports))
+
+    def launch(service: str, role: str) -> Process:
+        log = work / f"{service}-{role}.log"
+        with log.open("ab") as out:
+            proc = subprocess.Popen(
+                [str(BIN / f"kasane-{service}"), role], stdout=out, stderr=subprocess.STDOUT,
+                env=_env(stack, prefix, work, service, role, urls[service], ports),
+            )
+        return Process(service, role, ports[f"{service}-{role}"], proc, log, work / f"{service}-{role}.spans.jsonl")
+
     try:
         for service in SERVICES:
             for role in ("api", "worker"):
-                log = work / f"{service}-{role}.log"
-                with log.open("wb") as out:
-                    proc = subprocess.Popen(  # noqa: ASYNC220  (starting, not waiting)
-                        [str(BIN / f"kasane-{service}"), role], stdout=out, stderr=subprocess.STDOUT,
-                        env=_env(stack, prefix, work, service, role, urls[service], ports),
-                    )
-                system.processes.append(Process(service, role, ports[f"{service}-{role}"], proc, log,
-                                                work / f"{service}-{role}.spans.jsonl"))
-        for p in system.processes:
-            await asyncio.to_thread(wait_for_port, p.port, 60, f"{p.service} {p.role}", p.log)
+                system.processes.append(launch(service, role))
+        for i, p in enumerate(system.processes):
+            tries = 1
+            while not await asyncio.to_thread(_bound, p, 60):
+                if tries == 3:
+                    raise RuntimeError(f"{p.service} {p.role} exited before listening; see {p.log}")
+                # another program took the port between choosing it and binding it: another port
+                tries += 1
+                ports[f"{p.service}-{p.role}"] = free_port()
+                p = system.processes[i] = launch(p.service, p.role)
         for service in SERVICES:
             system.clients[service] = httpx.AsyncClient(
                 base_url=f"http://127.0.0.1:{ports[f'{service}-api']}", timeout=30)
