@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.e2e.journeys import household_8050, school_report
+from tests.e2e.journeys import household_8050, no_place_fits, school_report
 from tests.e2e.journeys.support import Journey
 from tests.support.e2e import System, running_system
 from tests.support.stack import TestStack
@@ -51,3 +51,13 @@ async def test_a_school_report_goes_to_a_shien_kaigi_then_with_consent_to_a_juso
     a 重層的支援会議 that approves a plan, and intake opens to the joining health centre the
     mother's record (she consented) but not her children's."""
     await school_report.run(Journey(system, stack))
+
+
+async def test_no_place_fits_so_community_develops_one_and_the_waiting_request_is_matched(
+    system: System, stack: TestStack,
+) -> None:
+    """A request that nothing nearby fits waits with a gap need (codes and an area only);
+    community groups it and a development project with a local association produces a
+    place; participation offers the place and proposes it to the waiting request by itself;
+    the person accepts, and the project shows its place in use."""
+    await no_place_fits.run(Journey(system, stack))

@@ -179,6 +179,11 @@ async def run(journey: Journey) -> None:
         assert seen["household_id"] == household_id and seen["subject_person_id"] == mother_id
         son = await disability.get("intake", f"/v1/persons/{son_id}")
         assert (son["access"], son["family_name"], son["given_name"]) == ("full", "北村", "誠")
+        household = await disability.get("intake", f"/v1/households/{household_id}")
+        assert [(m["person"]["access"], m["person"]["given_name"]) for m in household["members"]] == [
+            ("full", "トシ子"), ("full", "誠")]
+        full = await disability.get("intake", f"/v1/consultations/{consultation_id}")
+        assert full["access"] == "full" and full["summary"] == consultation_body()["summary"]
         await outsider.refused("GET", "intake", f"/v1/persons/{son_id}", 404)  # consent opens it to the team only
 
         # --- assessment, a plan proposed by the lead and approved at the 重層的支援会議 --------------------
