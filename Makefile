@@ -28,6 +28,12 @@ test: up
 bench: up
 	@eval "$$($(BIN)/kasane-stack env)" && $(BIN)/python -m bench
 
+## Load a sample municipality (generated households, places, cases at every stage) into the
+## stack `make up` started, through the public APIs, and print where to look. DEMO_ARGS="--households 50"
+demo:
+	@test -x $(BIN)/python || { echo "make demo: the stack is not set up; run make up first" >&2; exit 1; }
+	@$(BIN)/python -m kasane_devstack.demo $(DEMO_ARGS)
+
 ## Regenerate the event contract (docs/events/) from the models
 contract: deps
 	@$(BIN)/python -m kasane_shared.contracts.asyncapi write
