@@ -30,13 +30,19 @@ def test_the_sample_profile_section_validates() -> None:
 
 @pytest.mark.parametrize("section", [
     {"version": "1", "suppression_threshold": 2},  # "<2" with zeros shown would mean exactly 1
-    {"version": "1", "suppression_threshold": 5, "timezone": "Mars/Olympus"},
+    {"version": "1", "suppression_threshold": 5, "timezone": "Asia/Tokyo"},  # the municipality's, not ours
     {"version": "1", "suppression_threshold": 5, "surprise": True},
     {"suppression_threshold": 5},
 ])
 def test_a_broken_statistics_section_is_refused(section: dict) -> None:
     with pytest.raises(ValidationError):
         StatisticsRules.model_validate(section)
+
+
+def test_the_zone_comes_from_the_municipality() -> None:
+    elsewhere = profile.model_copy(update={"municipality": profile.municipality.model_copy(
+        update={"timezone": "Pacific/Honolulu"})})
+    assert statistics_rules(elsewhere).zone.key == "Pacific/Honolulu"
 
 
 def test_months_are_cut_in_the_municipality_time_zone() -> None:

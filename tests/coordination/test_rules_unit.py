@@ -302,5 +302,8 @@ def test_a_broken_section_is_refused() -> None:
         rules_for(broken)
     with pytest.raises(ValidationError):
         CoordinationRules(version="x", no_lead_days=0)
-    with pytest.raises(ValidationError):
-        CoordinationRules(version="x", timezone="Mars/Olympus")
+    with pytest.raises(ValidationError):  # the zone is the municipality's, not a coordination rule
+        CoordinationRules(version="x", timezone="Asia/Tokyo")
+    elsewhere = profile.model_copy(update={"municipality": profile.municipality.model_copy(
+        update={"timezone": "Pacific/Honolulu"})})
+    assert rules_for(elsewhere).timezone == "Pacific/Honolulu"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from kasane_shared.profile import MunicipalityProfile
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 SECTION = "statistics"
 
@@ -20,17 +20,10 @@ class StatisticsRules(BaseModel):
     suppression_threshold: int = Field(ge=2, le=100)
     # false: a zero shows as 0 (it names no one); true: zeros show as "<N" like 1..N-1
     suppress_zero: bool = False
-    timezone: str = "Asia/Tokyo"  # months are cut at midnight in this zone
     max_months: int = Field(default=24, ge=1, le=120)  # the longest span one request may ask
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+    # months are cut at midnight in the municipality's zone (profile.municipality.timezone),
+    # set by statistics_rules
+    _timezone: str = PrivateAttr(default="Asia/Tokyo")
 
     @model_validator(mode="after")
     def _threshold_hides_something(self) -> StatisticsRules:
@@ -40,10 +33,16 @@ class StatisticsRules(BaseModel):
         return self
 
     @property
+    def timezone(self) -> str:
+        return self._timezone
+
+    @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return ZoneInfo(self._timezone)
 
 
 def statistics_rules(profile: MunicipalityProfile) -> StatisticsRules:
-    """The validated statistics section of ``profile``."""
-    return profile.rules_section(SECTION, StatisticsRules)
+    """The validated statistics section of ``profile``, in the municipality's time zone."""
+    rules = profile.rules_section(SECTION, StatisticsRules)
+    rules._timezone = profile.municipality.timezone
+    return rules

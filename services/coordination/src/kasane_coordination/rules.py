@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from kasane_shared.contracts.codes import AgencyId
 from kasane_shared.profile import MunicipalityProfile
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 
 class CoordinationRules(BaseModel):
@@ -24,16 +24,13 @@ class CoordinationRules(BaseModel):
     no_contact_days: int = Field(default=30, ge=1, le=730)
     outreach_overdue_days: int = Field(default=30, ge=1, le=730)
     plan_review_days: int = Field(default=90, ge=1, le=730)  # モニタリング interval after approval
-    timezone: str = "Asia/Tokyo"
+    # the municipality's zone (profile.municipality.timezone), set by rules_for: days are
+    # a municipality-wide fact, not a coordination threshold
+    _timezone: str = PrivateAttr(default="Asia/Tokyo")
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value}") from None
-        return value
+    @property
+    def timezone(self) -> str:
+        return self._timezone
 
     @property
     def outreach_agency_id(self) -> str:
@@ -41,13 +38,14 @@ class CoordinationRules(BaseModel):
 
     def today(self) -> date:
         """The municipality's calendar day now."""
-        return datetime.now(ZoneInfo(self.timezone)).date()
+        return datetime.now(ZoneInfo(self._timezone)).date()
 
 
 def rules_for(profile: MunicipalityProfile) -> CoordinationRules:
     """The validated ``coordination`` rules of ``profile``; its agencies must exist."""
     # validating a handful of fields costs microseconds: no cache to go stale
     rules = profile.rules_section("coordination", CoordinationRules)
+    rules._timezone = profile.municipality.timezone
     for agency in (rules.collaboration_desk, rules.outreach_agency):
         if agency is not None and profile.agency(agency) is None:
             raise ValueError(f"rules.coordination: agency {agency} is not in the profile")

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from kasane_intake.authz import Access, Viewer, household_access, person_access
 from kasane_intake.consultations import store
-from kasane_intake.consultations.models import JST, ConsultationCreate, ConsultationMemberRead, ConsultationRead
+from kasane_intake.consultations.models import ConsultationCreate, ConsultationMemberRead, ConsultationRead
 from kasane_intake.households import store as households
 from kasane_intake.mynumber import find_my_number
 from kasane_intake.persons import store as persons
@@ -104,7 +104,7 @@ async def accept_consultation(
     """Store a consultation with its persons and household, enqueue ConsultationReceived,
     screen the household. Idempotent by (agency, external id)."""
     received_at = body.received_at or datetime.now(UTC)
-    on = received_at.astimezone(JST).date()
+    on = received_at.astimezone(viewer.profile.municipality.zone).date()  # the municipality's day
     all_codes = [*body.concern_codes, *(c for m in body.members for c in m.concern_codes)]
     known, unknown = split_concerns(all_codes)
     # claimed first: a retry with the same external id stores nothing at all
