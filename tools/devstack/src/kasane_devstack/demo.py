@@ -137,11 +137,18 @@ async def run(opts: Options) -> Result:
         shown = [f"{m.replace('_', ' ')} {_shown(stats, m)}" for m in METRICS]
         say("statistics", f"{profile.areas[0].name}, last 12 months: " + ", ".join(shown[:4]))
         say("", ", ".join(shown[4:]) + " (cells under the threshold are shown as <N, not counted here)")
-        result = Result(t, homes, development, stats, time.monotonic() - started)
-        found = sum(t.found.values())
-        print(f"Done in {result.seconds:.0f} s: {result.created} records created or moved, "
-              f"{found} found already there.", file=out)
         _where_to_look(opts, ag, profile.areas[0].code, homes, development, out)
+        result = Result(t, homes, development, stats, time.monotonic() - started)
+        placed = t.new["placements"] + t.found["placements"] + t.new["placements_at_the_new_place"]
+        print(f"\nLoaded: {len(homes)} households ({cases} cases from referrals, "
+              f"{sum(1 for x in homes if x.case_id) - cases} from outreach), "
+              f"{sum(1 for x in homes if x.plan_status in ('approved', 'under_review'))} plans in force, "
+              f"{engagements + t.new['outreach_engagements'] + t.found['outreach_engagements']} outreach engagements, "
+              f"{sum(1 for x in homes if x.request_id)} participation requests, {placed} placements, "
+              f"{sum(1 for x in homes if x.request_status == 'waiting')} still waiting on a gap, "
+              f"{1 if development else 0} development project.", file=out)
+        print(f"Done in {result.seconds:.0f} s: {result.created} records created or moved now, "
+              f"{sum(t.found.values())} found already there.", file=out)
         return result
     finally:
         await api.aclose()

@@ -102,4 +102,5 @@ async def _place(api: Api, coordinator: str, home: Home, opportunity_id: str, to
         r = await api.post("participation", f"/v1/matches/{m['id']}/accept", {"started_on": today.isoformat()},
                            agency=coordinator, key=f"demo-{h.seed}-accept-{h.index}-new-place")
         api.tally.add("placements_at_the_new_place", created(r))
+    home.request_status = "placed"
     await follow_ups(api, coordinator, h.seed, h.index, rid, today)
