@@ -87,6 +87,7 @@ async def run(opts: Options) -> Result:
     ag = Agencies(profile)
     today = datetime.now(JST).date()
     districts = [a.code for a in profile.areas if a.kind.value == "school_district"]
+    root = next(a for a in profile.areas if a.parent is None)
     households = [household(opts.seed, i, today, ag, districts, ag.development_area) for i in range(opts.households)]
     directory = build(profile, ag, opts.seed)
     api = Api(opts.urls, opts.keys_dir, [a.id for a in profile.agencies], concurrency=opts.concurrency,
@@ -133,11 +134,11 @@ async def run(opts: Options) -> Result:
             placed = sum(o["placements_started"] for p in development["produced"] for o in p["opportunities"])
             say("development", t.line("developments", "places_produced") +
                 f"; project {development['status']}, {placed} placements counted at its place")
-        stats = await _stats(api, ag, profile.areas[0].code, homes)
+        stats = await _stats(api, ag, root.code, homes)
         shown = [f"{m.replace('_', ' ')} {_shown(stats, m)}" for m in METRICS]
-        say("statistics", f"{profile.areas[0].name}, last 12 months: " + ", ".join(shown[:4]))
+        say("statistics", f"{root.name}, last 12 months: " + ", ".join(shown[:4]))
         say("", ", ".join(shown[4:]) + " (cells under the threshold are shown as <N, not counted here)")
-        _where_to_look(opts, ag, profile.areas[0].code, homes, development, out)
+        _where_to_look(opts, ag, root.code, homes, development, out)
         result = Result(t, homes, development, stats, time.monotonic() - started)
         placed = t.new["placements"] + t.found["placements"] + t.new["placements_at_the_new_place"]
         print(f"\nLoaded: {len(homes)} households ({cases} cases from referrals, "
@@ -251,7 +252,7 @@ async def peek(topic: str, last: int, bootstrap: str, out: TextIO = sys.stdout) 
         for tp in tps:
             consumer.seek(tp, max(begin[tp], end[tp] - last))
         records = []
-        while any(await consumer.position(tp) < end[tp] for tp in tps):
+        while any([await consumer.position(tp) < end[tp] for tp in tps]):
             for batch in (await consumer.getmany(timeout_ms=500)).values():
                 records += batch
         records.sort(key=lambda r: r.timestamp)

@@ -24,7 +24,7 @@ FOREIGN_AREAS = ("SK-S-02", "SK-S-01", "SK-C-02")
 
 # index -> (kind, school district, overrides): every stage appears in the first dozen
 SHOWCASE: list[tuple[str, str, dict[str, Any]]] = [
-    ("8050", "SK-N-01", {"stage": "supported", "withdrawn": True, "outcome": "accept", "east": False}),
+    ("8050", "SK-N-01", {"stage": "supported", "withdrawn": True, "outcome": "accept"}),
     ("withdrawal", "SK-E-02", {"outreach_stage": "accepts_support", "stage": "supported"}),
     ("foreign", "SK-S-02", {"stage": "supported", "language": "pt", "outcome": "accept"}),
     ("abuse", "SK-C-02", {}),
@@ -52,7 +52,7 @@ def household(seed: int, index: int, today: date, agencies: Agencies, districts:
         kind, o = g.pick(KINDS), {}
         pool = [d for d in districts if d in FOREIGN_AREAS] if kind == "foreign" else []
         area = g.rng.choice(pool or districts)
-    east = o.get("east", agencies.daily_life_area(area) == development_area)
+    east = agencies.daily_life_area(area) == development_area  # where the gap the project answers is
     h = BUILDERS[kind](g, agencies, area, o, east)
     h.seed, h.index = seed, index
     if h.referral == "collaboration":
