@@ -85,7 +85,7 @@ async def run(opts: Options) -> Result:
     started = time.monotonic()
     profile = load_profile(opts.profile)
     ag = Agencies(profile)
-    today = datetime.now(JST).date()
+    today = profile.municipality.today()  # the municipality's calendar day, as the services count days
     districts = [a.code for a in profile.areas if a.kind.value == "school_district"]
     root = next(a for a in profile.areas if a.parent is None)
     households = [household(opts.seed, i, today, ag, districts, ag.development_area) for i in range(opts.households)]
