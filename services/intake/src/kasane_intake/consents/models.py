@@ -9,11 +9,13 @@ from typing import Annotated
 from kasane_shared.contracts.codes import AgencyId, ConsentMethod, ConsentScope
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from kasane_intake.calendar import japan_today
+
 EARLIEST = date(2000, 1, 1)
 
 
 def _not_future(value: date) -> date:
-    if value > date.today():
+    if value > japan_today():
         raise ValueError("cannot be in the future")
     if value < EARLIEST:
         raise ValueError("a date before 2000 is not possible here")

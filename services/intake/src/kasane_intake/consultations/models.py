@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from kasane_shared.contracts.codes import AreaCode, Channel, ConsultedBy
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from kasane_intake.calendar import JST  # an offset-less partner timestamp is Japan time
 from kasane_intake.persons.models import MatchProposalRead, PersonCreate, Relationship
 from kasane_intake.referrals.models import ReferralRead
 from kasane_intake.screening.models import ScreeningRead
 
 SUMMARY_MAX_CHARS = 4000  # about two pages of Japanese; longer records belong in the agency's own system
-# A partner timestamp without an offset is read as Japan time: parsing happens before the
-# profile is at hand, and every Japanese municipality's profile zone is Asia/Tokyo.
-JST = timezone(timedelta(hours=9), "JST")
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 CLOCK_SKEW = timedelta(minutes=10)
 

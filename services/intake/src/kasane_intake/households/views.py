@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 import asyncpg
 from fastapi import APIRouter
@@ -94,7 +93,7 @@ async def create_household(body: HouseholdCreate, conn: Conn, viewer: PersonWrit
     if body.area_code is not None and viewer.profile.area(body.area_code) is None:
         raise InvalidInput("area_code", "not an area of the municipality profile")
     _check_members(body.members, viewer)
-    today = date.today()
+    today = viewer.profile.municipality.today()
     resolved = await store.resolve_members(conn, viewer, body.members, path="members", today=today)
     household = await store.create_household(conn, area_code=body.area_code, agency_id=viewer.agency)
     for r in resolved:
@@ -117,7 +116,7 @@ async def link_member(household_id: uuid.UUID, body: HouseholdMemberIn, conn: Co
     access = await household_access(conn, viewer, household_id) if household else None
     if household is None or access is None or not access.full:
         raise NotFound("no such household")
-    today = date.today()
+    today = viewer.profile.municipality.today()
     [resolved] = await store.resolve_members(conn, viewer, [body], path="", today=today)
     await store.link_member(conn, household=household, person=resolved.person,
                             relationship=body.relationship, lives_together=body.lives_together,

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from kasane_shared.contracts.codes import AreaCode, ConsentMethod, ConsentScope
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from kasane_intake.calendar import japan_today
 from kasane_intake.persons.matching import is_kana
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
@@ -46,7 +47,7 @@ def _kana(value: str | None) -> str | None:
 def _not_future_birth(value: date | None) -> date | None:
     if value is None:
         return value
-    if value > date.today():
+    if value > japan_today():
         raise ValueError("a birth date cannot be in the future")
     if value < EARLIEST_BIRTH_DATE:
         raise ValueError("a birth date before 1900 is not possible")

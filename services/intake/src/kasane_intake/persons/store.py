@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from kasane_intake.calendar import japan_today
 from kasane_intake.persons.matching import (
     Identity,
     full_kana,
@@ -187,7 +188,7 @@ async def consents_of(conn: asyncpg.Connection, identity: list[uuid.UUID]) -> li
 
 
 def consent_read(r: asyncpg.Record) -> ConsentRead:
-    active = r["withdrawn_on"] is None and (r["expires_on"] is None or r["expires_on"] >= date.today())
+    active = r["withdrawn_on"] is None and (r["expires_on"] is None or r["expires_on"] >= japan_today())
     return ConsentRead(
         id=r["id"], person_id=r["person_id"], scope=r["scope"], agency_ids=list(r["agency_ids"]),
         method=r["method"], proxy_relationship=r["proxy_relationship"], granted_on=r["granted_on"],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 import asyncpg
 from fastapi import APIRouter
@@ -63,7 +62,7 @@ async def visible_proposals(conn: asyncpg.Connection, viewer: Viewer,
 
 async def person_read(conn: asyncpg.Connection, viewer: Viewer, row: asyncpg.Record, access: Access) -> PersonRead:
     """The person at the caller's level of access."""
-    today = date.today()
+    today = viewer.profile.municipality.today()
     if not access.full:
         return store.limited_read(row, today)
     identity = await identity_ids(conn, row["id"]) if row["merged_into"] is None else [row["id"]]
@@ -90,7 +89,7 @@ async def readable(conn: asyncpg.Connection, viewer: Viewer, person_id: uuid.UUI
 async def create_person(body: PersonCreate, conn: Conn, viewer: PersonWriter) -> PersonRead:
     reject_my_number(body)
     check_person_area(body, viewer.profile)
-    row = await store.insert_person(conn, data=body, agency_id=viewer.agency, today=date.today())
+    row = await store.insert_person(conn, data=body, agency_id=viewer.agency, today=viewer.profile.municipality.today())
     await store.propose_matches(conn, person=row)
     await audit.record(conn, viewer.principal, "create", "person", row["id"], purpose=viewer.purpose)
     return await person_read(conn, viewer, row, Access("full"))
@@ -110,7 +109,7 @@ async def update_person(person_id: uuid.UUID, body: PersonUpdate, conn: Conn, vi
     check_person_area(body, viewer.profile)
     _, access = await readable(conn, viewer, person_id, full=True, lock=True)
     changes = body.model_dump(exclude_unset=True, mode="python")
-    await store.update_person(conn, person_id=person_id, changes=changes, today=date.today())
+    await store.update_person(conn, person_id=person_id, changes=changes, today=viewer.profile.municipality.today())
     await store.propose_matches(conn, person=await store.get_person(conn, person_id))
     await audit.record(conn, viewer.principal, "update", "person", person_id,
                        purpose=access.break_glass or viewer.purpose, break_glass=access.break_glass is not None)
@@ -128,7 +127,7 @@ async def search_persons(body: PersonSearch, conn: Conn, viewer: PersonReader) -
         key, body.birth_date, SEARCH_LIMIT,
     )
     found: list[PersonFound] = []
-    today = date.today()
+    today = viewer.profile.municipality.today()
     for row in rows:
         access = await person_access(conn, viewer, row)
         if not access.full or access.break_glass:
