@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from kasane_shared.events.base import EVENT_TYPES, Event, Stream
@@ -32,6 +33,39 @@ def test_round_trip_keeps_attributes_key_and_trace() -> None:
     assert names["content-type"] == b"application/json"
     assert names["traceparent"].startswith(b"00-0af7")
     assert decode(headers, key, value) == sent
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [
+        Envelope(id="e-1", source="/kasane/intake", type="kasane.intake.consultation.received.v1",
+                 time=datetime(2026, 11, 27, 3, 0, 0, 123456, tzinfo=UTC), data={"a": "桜", "n": [1, None]},
+                 subject="consultation/42", key="42"),
+        Envelope(id="e-2", source="urn:kasane:agency:sk-jiritsu", type="kasane.partner.consultation.submitted.v1",
+                 time=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), data=b'{"external_id": "X-1"}', key="X-1"),
+        Envelope(id="e-3", source="/s", type="kasane.a.b.v1",
+                 time=datetime(2026, 1, 2, 12, 0, tzinfo=timezone(timedelta(hours=9))), data={}, key=None),
+    ],
+    ids=["dict-data", "bytes-data", "offset-time"],
+)
+def test_records_equal_the_cloudevents_librarys_binary_binding(envelope: Envelope) -> None:
+    """encode() writes the headers itself (for speed); the library is the reference."""
+    from cloudevents.core.bindings.kafka import to_binary
+    from cloudevents.core.formats.json import JSONFormat
+    from cloudevents.core.v1.event import CloudEvent
+
+    attributes = {"id": envelope.id, "source": envelope.source, "type": envelope.type,
+                  "time": envelope.time, "datacontenttype": "application/json"}
+    if envelope.subject:
+        attributes["subject"] = envelope.subject
+    reference = to_binary(CloudEvent(attributes, envelope.data), JSONFormat(), key_mapper=lambda _e: envelope.key)
+    key, value, headers = encode(envelope)
+    assert dict(headers) == reference.headers
+    assert len(headers) == len(reference.headers)
+    assert value == reference.value
+    assert key == (reference.key.encode() if isinstance(reference.key, str) else reference.key)
+    assert decode(headers, key, value).data == (
+        envelope.data if isinstance(envelope.data, dict) else json.loads(envelope.data))
 
 
 def test_missing_ce_headers_are_invalid() -> None:

@@ -1,21 +1,25 @@
 """CloudEvents 1.0 in Kafka binary mode: ``ce_*`` headers, JSON value, aggregate id as key.
 
-The binding itself is the ``cloudevents`` library's; this module fixes Kasane's choices
-(JSON data, the key from the aggregate id, W3C ``traceparent`` beside the ``ce_*``
-headers) and turns a record that breaks them into :class:`InvalidEnvelope`.
+Decoding is the ``cloudevents`` library's binding. Encoding writes the same headers
+directly: the library builds and validates an event object per record, which cost a
+quarter of the outbox relay's time per event (bench/platform.py); the attributes here
+come from Kasane's own validated rows, and tests/shared/test_envelope.py holds every
+record byte-for-byte equal to the library's ``to_binary`` output. This module also fixes
+Kasane's choices (JSON data, the key from the aggregate id, W3C ``traceparent`` beside
+the ``ce_*`` headers) and turns a record that breaks them into :class:`InvalidEnvelope`.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cloudevents.core.bindings.kafka import KafkaMessage, from_binary, to_binary
+from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
 from cloudevents.core.exceptions import BaseCloudEventException
 from cloudevents.core.formats.json import JSONFormat
-from cloudevents.core.v1.event import CloudEvent
 
 JSON = "application/json"
 _FORMAT = JSONFormat()
@@ -41,23 +45,28 @@ class Envelope:
     trace_headers: Mapping[str, str] = field(default_factory=dict)
 
 
+def _time(value: datetime) -> bytes:
+    text = value.isoformat()
+    return (text[:-6] + "Z" if text.endswith("+00:00") else text).encode()
+
+
 def encode(envelope: Envelope) -> tuple[bytes | None, bytes, list[tuple[str, bytes]]]:
     """Key, value and headers of the Kafka record for ``envelope``."""
-    attributes: dict[str, Any] = {
-        "id": envelope.id,
-        "source": envelope.source,
-        "type": envelope.type,
-        "time": envelope.time,
-        "datacontenttype": JSON,
-    }
+    headers = [
+        ("ce_id", envelope.id.encode()),
+        ("ce_source", envelope.source.encode()),
+        ("ce_type", envelope.type.encode()),
+        ("ce_time", _time(envelope.time)),
+        ("content-type", JSON.encode()),
+    ]
     if envelope.subject:
-        attributes["subject"] = envelope.subject
-    data = envelope.data
-    message = to_binary(CloudEvent(attributes, data), _FORMAT, key_mapper=lambda _e: envelope.key)
-    headers = list(message.headers.items())
+        headers.append(("ce_subject", envelope.subject.encode()))
+    headers.append(("ce_specversion", b"1.0"))
     headers.extend((k, v.encode()) for k, v in envelope.trace_headers.items() if v)
+    data = envelope.data
+    value = data if isinstance(data, bytes) else json.dumps(data).encode()
     key = envelope.key.encode() if envelope.key is not None else None
-    return key, message.value, headers
+    return key, value, headers
 
 
 def decode(

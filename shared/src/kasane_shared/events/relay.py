@@ -31,7 +31,9 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError
+from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.producer.message_accumulator import BatchBuilder
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Link, SpanKind
 
@@ -53,6 +55,31 @@ _MAX_LINKS = 128  # the SDK's default span link limit
 SentHook = Callable[[Sequence[asyncpg.Record]], Awaitable[None]]
 
 
+def published_prefix(
+    seqs: Sequence[int], batches: Sequence[tuple[int, bool]], unsent_from: int | None
+) -> tuple[list[int], int | None]:
+    """Which rows may be marked published: those before the first row that did not reach
+    Kafka, whichever batch or partition it was in (nothing overtakes a failure).
+
+    ``batches`` are (lowest seq in the batch, failed?); ``unsent_from`` is the lowest seq never
+    handed to the producer. Returns the seqs to mark and the first failed seq (or None).
+    """
+    failed = [lowest for lowest, did_fail in batches if did_fail]
+    if unsent_from is not None:
+        failed.append(unsent_from)
+    first = min(failed, default=None)
+    return [seq for seq in seqs if first is None or seq < first], first
+
+
+class _Unsent(Exception):
+    """Handing rows to the producer failed part-way: what was handed over, and from which
+    seq nothing was."""
+
+    def __init__(self, sent: list[tuple[asyncio.Future[Any], int]], error: BaseException, seq: int) -> None:
+        super().__init__(str(error))
+        self.sent, self.error, self.seq = sent, error, seq
+
+
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
@@ -72,7 +99,9 @@ class OutboxRelay:
     ) -> None:
         self.settings = settings
         self.source = source
-        self._producer_factory = producer_factory or (lambda: idempotent_producer(settings))
+        # Batches of up to 256 KiB: fewer produce requests per event (the broker accepts 1 MiB).
+        self._producer_factory = producer_factory or (
+            lambda: idempotent_producer(settings, max_batch_size=262_144))
         # Test seam: runs after Kafka acknowledged a batch and before the rows are marked,
         # the window in which a crash makes the relay send those rows again.
         self._after_send = after_send
@@ -82,6 +111,9 @@ class OutboxRelay:
         self.published = 0
         self._last_housekeeping = 0.0
         self._last_backlog_read = 0.0
+        self._partitioner = DefaultPartitioner()
+        self._topic_partitions: dict[str, list[int]] = {}
+        self._key_partitions: dict[tuple[str, bytes | None], int] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
         """Campaign for leadership, publish while leading, step down when ``stop`` is set."""
@@ -156,6 +188,8 @@ class OutboxRelay:
             await self._stop_producer(producer)
             return None
         self.kafka_ok = True
+        self._topic_partitions.clear()  # a new producer reads partition counts afresh
+        self._key_partitions.clear()
         return producer
 
     @staticmethod
@@ -176,22 +210,19 @@ class OutboxRelay:
         )
         if not rows:
             return 0, False
-        pending: list[asyncio.Future[Any]] = []
         error: BaseException | None = None
+        failed_from: int | None = None  # the lowest seq that did not reach Kafka
         with self._batch_span(rows):
-            for row in rows:
-                try:
-                    pending.append(await self._send(producer, row))
-                except (KafkaError, OSError) as exc:
-                    error = exc
-                    break
-            results = await asyncio.gather(*pending, return_exceptions=True)
-        delivered: list[int] = []
-        for row, result in zip(rows, results, strict=False):
-            if isinstance(result, BaseException):
-                error = result
-                break
-            delivered.append(row["seq"])
+            sent: list[tuple[asyncio.Future[Any], int]] = []  # a batch's ack, its lowest seq
+            try:
+                sent = await self._send_rows(producer, rows)
+            except _Unsent as unsent:
+                sent, error, failed_from = unsent.sent, unsent.error, unsent.seq
+            results = await asyncio.gather(*(ack for ack, _ in sent), return_exceptions=True)
+        error = next((r for r in results if isinstance(r, BaseException)), error)
+        delivered, failed_from = published_prefix(
+            [row["seq"] for row in rows], [(lowest, isinstance(r, BaseException)) for (_, lowest), r in
+                                           zip(sent, results, strict=True)], failed_from)
         if self._after_send is not None and delivered:
             await self._after_send(rows[: len(delivered)])
         if delivered:
@@ -204,7 +235,7 @@ class OutboxRelay:
             metrics.events_published.add(len(delivered), {"service": self.settings.service})
         if error is not None:
             self.kafka_ok = False
-            failed_row = rows[len(delivered)]
+            failed_row = next(row for row in rows if row["seq"] == failed_from)
             await conn.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE seq = $1",
                 failed_row["seq"],
@@ -239,11 +270,66 @@ class OutboxRelay:
             },
         )
 
-    async def _send(self, producer: AIOKafkaProducer, row: asyncpg.Record) -> asyncio.Future[Any]:
+    async def _send_rows(
+        self, producer: AIOKafkaProducer, rows: Sequence[asyncpg.Record]
+    ) -> list[tuple[asyncio.Future[Any], int]]:
+        """Append the rows to one record batch per partition, in seq order, and hand each
+        full batch to the producer; return each batch's ack with its lowest seq.
+
+        Building batches here instead of calling ``send()`` per record costs a third of the
+        CPU per event (measured in bench/platform.py); partitions come from Kafka's default
+        (murmur2) partitioner over all partitions, as ``send()`` would pick for a key, so a
+        key's partition never changes. Per partition the producer still sends one batch at
+        a time, in order.
+        """
+        open_batches: dict[tuple[str, int], tuple[BatchBuilder, int]] = {}
+        sent: list[tuple[asyncio.Future[Any], int]] = []
+        for row in rows:
+            topic = self.settings.topic(row["topic"])
+            try:
+                key, value, headers = self._encode(row)
+                partition = await self._partition(producer, topic, key)
+                slot = (topic, partition)
+                builder, lowest = open_batches.get(slot) or (producer.create_batch(), row["seq"])
+                if builder.append(key=key, value=value, timestamp=None, headers=headers) is None:
+                    sent.append((await producer.send_batch(builder, topic, partition=partition), lowest))
+                    builder, lowest = producer.create_batch(), row["seq"]
+                    if builder.append(key=key, value=value, timestamp=None, headers=headers) is None:
+                        raise MessageSizeTooLargeError(f"outbox row {row['seq']} is larger than a batch")
+                open_batches[slot] = (builder, lowest)
+            except (KafkaError, OSError) as exc:
+                raise _Unsent(sent, exc, self._lowest_unsent(open_batches, row["seq"])) from exc
+        for (topic, partition), (builder, lowest) in open_batches.items():
+            try:
+                sent.append((await producer.send_batch(builder, topic, partition=partition), lowest))
+            except (KafkaError, OSError) as exc:
+                raise _Unsent(sent, exc, lowest) from exc
+        return sent
+
+    @staticmethod
+    def _lowest_unsent(open_batches: dict[tuple[str, int], tuple[BatchBuilder, int]], seq: int) -> int:
+        return min([seq, *(lowest for _builder, lowest in open_batches.values())])
+
+    async def _partition(self, producer: AIOKafkaProducer, topic: str, key: bytes | None) -> int:
+        """Kafka's default partition for ``key``: murmur2 in pure Python costs more than the
+        rest of a record's handling, and aggregates publish again and again, so remember it."""
+        known = self._key_partitions.get((topic, key))
+        if known is not None:
+            return known
+        partitions = self._topic_partitions.get(topic)
+        if partitions is None:
+            partitions = sorted(await producer.partitions_for(topic))
+            self._topic_partitions[topic] = partitions
+        if len(self._key_partitions) > 100_000:
+            self._key_partitions.clear()
+        known = self._key_partitions[(topic, key)] = self._partitioner(key, partitions, partitions)
+        return known
+
+    def _encode(self, row: asyncpg.Record) -> tuple[bytes | None, bytes, list[tuple[str, bytes]]]:
         trace_headers = {"traceparent": row["traceparent"]} if row["traceparent"] else {}
         if row["tracestate"]:
             trace_headers["tracestate"] = row["tracestate"]
-        key, value, headers = encode(
+        return encode(
             Envelope(
                 id=str(row["id"]),
                 source=self.source,
@@ -255,7 +341,6 @@ class OutboxRelay:
                 trace_headers=trace_headers,
             )
         )
-        return await producer.send(self.settings.topic(row["topic"]), value=value, key=key, headers=headers)
 
     async def _read_backlog(self, conn: asyncpg.Connection, *, force: bool = False) -> None:
         now = time.monotonic()
