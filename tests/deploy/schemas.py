@@ -44,7 +44,7 @@ def crd_validators() -> dict[tuple[str, str], jsonschema.protocols.Validator]:
     validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
     files = sorted(CRDS.glob("*/*.yaml"))
     if not files:
-        raise FileNotFoundError(f"no CRDs under {CRDS} (the shared handbook's crds/, beside the repository)")
+        raise FileNotFoundError(f"no CRDs under {CRDS} (tests/deploy/crds/, copied from the handbook)")
     for path in files:
         for crd in yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader):
             if not crd or crd.get("kind") != "CustomResourceDefinition":

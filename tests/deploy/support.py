@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 OVERLAYS = ("dev", "prod")
-CRDS = Path(os.environ.get("KASANE_CRDS_DIR") or ROOT.parent / "shared" / "crds")
+# the operators' CRDs, copied into the repository (tests/deploy/crds/README.md)
+CRDS = Path(os.environ.get("KASANE_CRDS_DIR") or ROOT / "tests" / "deploy" / "crds")
+HANDBOOK_CRDS = ROOT.parent / "shared" / "crds"
 SERVICES = ("intake", "coordination", "participation", "community")
 PORTS = {"intake": (8001, 8101, 9001), "coordination": (8002, 8102, 9002),
          "participation": (8003, 8103, 9003), "community": (8004, 8104, 9004)}
