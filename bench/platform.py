@@ -18,13 +18,15 @@ Targets (issue 2): relay >= 0.5x raw; p99 <= 100 ms.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from kasane_shared.db.migrate import shared_migrations
 from kasane_shared.db.pool import create_pool
 from kasane_shared.events import outbox
@@ -203,10 +205,36 @@ def _writer_process(url: str, first: int, step: int, total: int, rate: float, st
     out.send(asyncio.run(main()))
 
 
+async def _drained(url: str) -> None:
+    """Return once the relay has published every outbox row."""
+    pool = await create_pool(url)
+    try:
+        while await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"):
+            await asyncio.sleep(0.05)
+    finally:
+        await pool.close()
+
+
+async def _latencies(env: BenchEnv, topic: str, committed_ms: Callable[[ConsumerRecord], float]) -> list[float]:
+    """Broker append time minus commit time, for every record on ``topic``."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=env.bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    latencies: list[float] = []
+    try:
+        partitions = [TopicPartition(topic, p) for p in range(BENCH.partitions)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        while batch := await consumer.getmany(timeout_ms=1500):
+            for records in batch.values():
+                latencies.extend(r.timestamp - committed_ms(r) for r in records)
+    finally:
+        await consumer.stop()
+    return latencies
+
+
 async def commit_to_kafka_latency(
     env: BenchEnv, rate: float, seconds: float, writers: int = 2
 ) -> tuple[list[float], float]:
-    import json
     import multiprocessing
 
     label = f"lat{int(rate)}"
@@ -237,32 +265,12 @@ async def commit_to_kafka_latency(
     for proc in procs:
         await asyncio.to_thread(proc.join, 30)
     achieved = total / (max(committed.values()) - start_at)
-    pool = await create_pool(url)
     try:
-        while await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"):
-            await asyncio.sleep(0.05)
+        await _drained(url)
     finally:
-        await pool.close()
         stop.set()
         await asyncio.to_thread(relay.join, 60)
-
-    consumer = AIOKafkaConsumer(bootstrap_servers=env.bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    latencies: list[float] = []
-    try:
-        tps = [TopicPartition(topic, p) for p in range(BENCH.partitions)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        while len(latencies) < total:
-            batch = await consumer.getmany(timeout_ms=1000)
-            if not batch:
-                break
-            for records in batch.values():
-                for r in records:
-                    seq = json.loads(r.value)["seq"]
-                    latencies.append(r.timestamp - committed[seq] * 1000)
-    finally:
-        await consumer.stop()
+    latencies = await _latencies(env, topic, lambda r: committed[json.loads(r.value)["seq"]] * 1000)
     return latencies, achieved
 
 
@@ -322,33 +330,17 @@ async def pgbench_latency(env: BenchEnv, rate: float, seconds: int = 8) -> tuple
             parts.path.lstrip("/")], env={**os.environ, "PGPASSWORD": parts.password or ""},
             capture_output=True, text=True, check=True)
         tps = float(next(line for line in result.stdout.splitlines() if line.startswith("tps")).split()[2])
-        pool = await create_pool(url)
-        try:
-            while await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"):
-                await asyncio.sleep(0.05)
-        finally:
-            await pool.close()
+        await _drained(url)
     finally:
         os.unlink(fh.name)
         stop.set()
         await asyncio.to_thread(relay.join, 60)
-    consumer = AIOKafkaConsumer(bootstrap_servers=env.bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    latencies: list[float] = []
-    try:
-        tps_parts = [TopicPartition(topic, p) for p in range(BENCH.partitions)]
-        consumer.assign(tps_parts)
-        await consumer.seek_to_beginning(*tps_parts)
-        while True:
-            batch = await consumer.getmany(timeout_ms=1500)
-            if not batch:
-                break
-            for records in batch.values():
-                for r in records:
-                    created = dt.fromisoformat(dict(r.headers)["ce_time"].decode().replace("Z", "+00:00"))
-                    latencies.append(r.timestamp - created.timestamp() * 1000)
-    finally:
-        await consumer.stop()
+
+    def created_ms(record: ConsumerRecord) -> float:
+        ce_time = dict(record.headers)["ce_time"].decode().replace("Z", "+00:00")
+        return dt.fromisoformat(ce_time).timestamp() * 1000
+
+    latencies = await _latencies(env, topic, created_ms)
     return latencies, tps * EVENTS_PER_COMMIT
 
 
