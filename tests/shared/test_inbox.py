@@ -14,9 +14,10 @@ from kasane_shared.events.deadletters import read_dead_letters, replay
 from kasane_shared.events.envelope import Envelope, encode
 
 from tests.support.kafka import eventually, header, read_topic
+from tests.support.runners import running
 from tests.support.stack import TestStack
 from tests.support.things import TEST_STREAM, ThingRecorded, apply_thing
-from tests.support.things_env import ThingsEnv, make_things_env, running
+from tests.support.things_env import ThingsEnv, make_things_env
 
 pytestmark = pytest.mark.integration
 

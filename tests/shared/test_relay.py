@@ -14,9 +14,10 @@ from kasane_shared.service import build_api
 
 from tests.support.app import client_for
 from tests.support.kafka import eventually, header, read_topic
+from tests.support.runners import running
 from tests.support.stack import TestStack
 from tests.support.things import SPEC, ThingRecorded
-from tests.support.things_env import ThingsEnv, make_things_env, running
+from tests.support.things_env import ThingsEnv, make_things_env
 
 pytestmark = pytest.mark.integration
 

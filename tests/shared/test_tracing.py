@@ -13,9 +13,10 @@ from opentelemetry.trace import SpanKind
 
 from tests.support.app import client_for
 from tests.support.kafka import eventually, header, read_topic
+from tests.support.runners import running
 from tests.support.stack import TestStack
 from tests.support.things import SPEC
-from tests.support.things_env import make_things_env, running
+from tests.support.things_env import make_things_env
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,6 @@ from kasane_shared.events.relay import OutboxRelay
 from kasane_shared.events.streams import TopicSpec
 from kasane_shared.kafka import ensure_topics
 
-from tests.support.runners import running  # noqa: F401  (re-exported for the platform tests)
 from tests.support.stack import TestStack
 from tests.support.things import SPEC, TEST_STREAM, ThingRecorded, ThingsSettings, apply_thing
 

@@ -9,12 +9,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -205,12 +205,3 @@ def create_app(
     app.add_middleware(AccessLog)
     return app
 
-
-@contextlib.asynccontextmanager
-async def no_lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    yield
-
-
-def request_principal_agency(request: Request) -> str | None:
-    principal = getattr(request.state, "principal", None)
-    return getattr(principal, "agency_id", None)
