@@ -40,6 +40,7 @@ from kasane_intake.main import SPEC
 from kasane_shared.auth.cli import keygen, mint
 
 from bench.common import BenchEnv, percentile
+from tests.support.clock import today as municipal_today
 
 AGENCY = "sk-houkatsu-kita"
 CONCURRENCY = 16
@@ -66,7 +67,7 @@ def consultation(rng: random.Random) -> dict:
     street = f"{rng.choice(STREETS)}{rng.randint(1, 9)}丁目{rng.randint(1, 30)}番{rng.randint(1, 20)}号"
     address = {"prefecture": "みどり県", "municipality": "桜ヶ丘市", "area_code": area, "street": street}
     elder_age, younger_age = rng.randint(70, 95), rng.randint(35, 65)
-    today = date.today()
+    today = municipal_today()
 
     def born(age: int) -> str:
         return date(today.year - age, rng.randint(1, 12), rng.randint(1, 28)).isoformat()

@@ -15,6 +15,7 @@ from kasane_shared.contracts.participation import GapNeedRecorded, PlacementEnde
 from kasane_shared.events.base import Event
 
 from tests.community.helpers import auth, community
+from tests.support.clock import now, today
 from tests.support.kafka import eventually
 from tests.support.service_env import ServiceEnv
 from tests.support.stack import TestStack
@@ -218,3 +219,21 @@ async def test_stats_need_the_scope_and_a_known_area_and_a_sane_period(stack: Te
     r = await svc.client.get(url, params={"from": "2026-03", "to": "2026-03", "metric": "cases_opened"},
                              headers=headers)
     assert {row["metric"] for row in r.json()["rows"]} == {"cases_opened"}
+
+
+async def test_a_consultation_received_now_counts_in_the_municipalitys_month(stack: TestStack) -> None:
+    """The month a fact counts in, and the default "this month" of a report, are the
+    municipality's: at 00:30 on 1 April in Japan (still 31 March in UTC) a consultation
+    received now is April's, and April is the last month shown. The faked-clock runs
+    (tests/support/faked_clock.py) put this test at the ends of a month and a fiscal year."""
+    async with community(stack, "statistics_now") as env:
+        received = now()
+        async with env.worker(relay=False):
+            for _ in range(6):
+                await env.publish(_consultation("SK-N-01", received, "dementia"), time=received)
+            await eventually(lambda: env.pool.fetchval("SELECT count(*) FROM inbox"), lambda n: n == 6,
+                             what="every event applied")
+        report = await _stats(stack, env, "SK-N")
+    this_month = today().strftime("%Y-%m")
+    assert report["to_month"] == this_month
+    assert _cell(report, this_month, "consultations_received", "dementia", "child", "SK-N-01") == "6"

@@ -4,7 +4,7 @@ publish them, and a case walked to an approved plan through the real API."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -12,6 +12,7 @@ import httpx
 from kasane_shared.contracts.codes import ConsentMethod, ConsentScope, ReferralTarget
 from kasane_shared.contracts.intake import ConsentGranted, ConsultationReferred, ScreeningSummary
 
+from tests.support.clock import today
 from tests.support.kafka import eventually
 from tests.support.service_env import ServiceEnv
 from tests.support.stack import TestStack
@@ -63,7 +64,7 @@ def referral(*, household_id: UUID | None = None, from_agency: str = ELDERLY, co
 def consent(household_id: UUID, person_id: UUID | None = None, **kw: Any) -> ConsentGranted:
     return ConsentGranted(consent_id=uuid4(), person_id=person_id or uuid4(), household_id=household_id,
                           scope=kw.pop("scope", ConsentScope.collaboration), method=ConsentMethod.written,
-                          granted_on=kw.pop("granted_on", datetime.now(UTC).date() - timedelta(days=1)), **kw)
+                          granted_on=kw.pop("granted_on", today() - timedelta(days=1)), **kw)
 
 
 async def case_of_referral(svc: ServiceEnv, referral_id: UUID) -> UUID:
@@ -95,16 +96,16 @@ async def name_lead(svc: ServiceEnv, stack: TestStack, case_id: str, lead: str =
 
 
 def plan_body(**kw: Any) -> dict[str, Any]:
-    today = date.today()
+    day = today()
     return {
         "goals": [{"text": kw.pop("goal", "母の介護を続けながら、自分も少しずつ外に出たい"), "in_persons_words": True}],
         "actions": [
             {"description": kw.pop("action", "週1回の訪問で母の介護負担を確認する"),
-             "responsible_agency_id": ELDERLY, "field": "elderly", "start_on": today.isoformat()},
+             "responsible_agency_id": ELDERLY, "field": "elderly", "start_on": day.isoformat()},
             {"description": "本人の居場所探しを参加支援につなぐ", "responsible_agency_id": POVERTY, "field": "poverty",
-             "start_on": today.isoformat()},
+             "start_on": day.isoformat()},
         ],
-        "start_on": today.isoformat(), **kw,
+        "start_on": day.isoformat(), **kw,
     }
 
 
@@ -136,12 +137,12 @@ async def approved_case(svc: ServiceEnv, stack: TestStack, *, lead: str = ELDERL
     drafted = ok(await svc.client.post(f"/v1/cases/{case_id}/plans", json=plan or plan_body(),
                                        headers=auth(stack, lead)), 201)
     meeting = ok(await svc.client.post("/v1/meetings", json={
-        "kind": "jusou_shien_kaigi", "scheduled_on": date.today().isoformat(), "member_agency_ids": [DESK]},
+        "kind": "jusou_shien_kaigi", "scheduled_on": today().isoformat(), "member_agency_ids": [DESK]},
         headers=auth(stack, lead)), 201)
     ok(await svc.client.post(f"/v1/cases/{case_id}/plans/{drafted['id']}/propose",
                              json={"meeting_id": meeting["id"]}, headers=auth(stack, lead)))
     ok(await svc.client.post(f"/v1/meetings/{meeting['id']}/held", json={
-        "held_on": date.today().isoformat(), "attendees": [{"agency_id": lead, "role": "chair"},
+        "held_on": today().isoformat(), "attendees": [{"agency_id": lead, "role": "chair"},
                                                           {"agency_id": DESK}],
         "decisions": [{"case_id": case_id, "decision": "approve_plan", "plan_id": drafted["id"]}]},
         headers=auth(stack, lead)))

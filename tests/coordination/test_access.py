@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 import pytest
@@ -22,6 +21,7 @@ from tests.coordination.support import (
     open_case,
     problem,
 )
+from tests.support.clock import today
 from tests.support.kafka import eventually
 from tests.support.service_env import ServiceEnv, service_env
 from tests.support.stack import TestStack
@@ -68,7 +68,7 @@ async def test_roles_consent_and_break_glass(stack: TestStack) -> None:
         assert ok(await svc.client.get(f"/v1/cases/{case_id}", headers=auth(stack, HEALTH)))["detail"] == "withheld"
         # a named consent does not cover a 重層的支援会議 with agencies it does not name
         meeting = ok(await svc.client.post("/v1/meetings", json={
-            "kind": "jusou_shien_kaigi", "scheduled_on": date.today().isoformat(),
+            "kind": "jusou_shien_kaigi", "scheduled_on": today().isoformat(),
             "member_agency_ids": [DISABILITY, CHILDREN]}, headers=auth(stack, ELDERLY)), 201)
         problem(await svc.client.post(f"/v1/meetings/{meeting['id']}/agenda", json={"case_id": case_id},
                                       headers=auth(stack, ELDERLY)), 409)
@@ -154,7 +154,7 @@ async def test_bad_input_is_422_naming_the_field_and_stores_nothing(stack: TestS
             got = problem(await svc.client.post("/v1/cases", json=body, headers=centre), 422)
             assert got["errors"][0]["field"] == field
         got = problem(await svc.client.post("/v1/meetings", json={
-            "kind": "jusou_shien_kaigi", "scheduled_on": date.today().isoformat(),
+            "kind": "jusou_shien_kaigi", "scheduled_on": today().isoformat(),
             "member_agency_ids": [DESK, "sk-nowhere"]}, headers=centre), 422)
         assert got["errors"][0]["field"] == "member_agency_ids.1"
         assert await svc.pool.fetchval("SELECT count(*) FROM cases") == 0

@@ -3,7 +3,7 @@ between desks (intake's flag), no contact in N days."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -24,6 +24,7 @@ from tests.coordination.support import (
     plan_body,
     referral,
 )
+from tests.support.clock import today
 from tests.support.kafka import eventually
 from tests.support.service_env import service_env
 from tests.support.stack import TestStack
@@ -64,8 +65,8 @@ async def test_the_between_agencies_flags(stack: TestStack) -> None:
         await eventually(lambda: svc.pool.fetchval("SELECT count(*) FROM referral_bounces"), lambda n: n == 2,
                          what="both bounces", timeout=60)
         # a plan whose review date has passed
-        past = plan_body(start_on=(date.today() - timedelta(days=120)).isoformat(),
-                         review_on=(date.today() - timedelta(days=10)).isoformat())
+        past = plan_body(start_on=(today() - timedelta(days=120)).isoformat(),
+                         review_on=(today() - timedelta(days=10)).isoformat())
         reviewed = await approved_case(svc, stack, plan=past)
 
         await svc.run_job("between_agencies")

@@ -5,7 +5,6 @@ mother's consent arrives from intake, at a 重層的支援会議 that approves i
 from __future__ import annotations
 
 import json
-from datetime import date
 from uuid import UUID
 
 import pytest
@@ -31,6 +30,7 @@ from tests.coordination.support import (
     referral,
     wait_consent,
 )
+from tests.support.clock import today
 from tests.support.kafka import eventually
 from tests.support.privacy import assert_no_personal_data
 from tests.support.service_env import service_env
@@ -53,7 +53,7 @@ async def test_a_case_without_consent_goes_to_a_shien_kaigi_then_after_consent_t
 
         # a 重層的支援会議 refuses a case whose consent does not cover its members
         jusou = ok(await svc.client.post("/v1/meetings", json={
-            "kind": "jusou_shien_kaigi", "scheduled_on": date.today().isoformat(),
+            "kind": "jusou_shien_kaigi", "scheduled_on": today().isoformat(),
             "member_agency_ids": [SCHOOL, CHILDREN]}, headers=desk), 201)["id"]
         refused = problem(await svc.client.post(f"/v1/meetings/{jusou}/agenda", json={"case_id": case_id},
                                                 headers=desk), 409)
@@ -61,7 +61,7 @@ async def test_a_case_without_consent_goes_to_a_shien_kaigi_then_after_consent_t
 
         # a 支援会議 may discuss it without consent
         shien = ok(await svc.client.post("/v1/meetings", json={
-            "kind": "shien_kaigi", "scheduled_on": date.today().isoformat(),
+            "kind": "shien_kaigi", "scheduled_on": today().isoformat(),
             "member_agency_ids": [SCHOOL, CHILDREN, HEALTH]}, headers=desk), 201)
         shien_id = shien["id"]
         assert shien["confidential"] is True and shien["agenda"] is None and shien["minutes"] is None
@@ -105,7 +105,7 @@ async def test_a_case_without_consent_goes_to_a_shien_kaigi_then_after_consent_t
         assert (CHILDREN, "read") not in {(r["agency_id"], r["action"]) for r in reads}
 
         ok(await svc.client.post(f"/v1/meetings/{shien_id}/held", json={
-            "held_on": date.today().isoformat(),
+            "held_on": today().isoformat(),
             "attendees": [{"agency_id": DESK, "role": "chair"}, {"agency_id": SCHOOL}, {"agency_id": HEALTH}],
             "decisions": [{"case_id": case_id, "decision": "continue_case"}], "minutes": MINUTES}, headers=desk))
         held = ok(await svc.client.get(f"/v1/meetings/{shien_id}", headers=auth(stack, HEALTH)))
@@ -124,7 +124,7 @@ async def test_a_case_without_consent_goes_to_a_shien_kaigi_then_after_consent_t
         ok(await svc.client.post(f"/v1/cases/{case_id}/plans/{plan['id']}/propose", json={"meeting_id": jusou},
                                  headers=auth(stack, SCHOOL)))
         ok(await svc.client.post(f"/v1/meetings/{jusou}/held", json={
-            "held_on": date.today().isoformat(),
+            "held_on": today().isoformat(),
             "attendees": [{"agency_id": DESK, "role": "chair"}, {"agency_id": SCHOOL}, {"agency_id": CHILDREN}],
             "decisions": [{"case_id": case_id, "decision": "approve_plan", "plan_id": plan["id"]}],
             "minutes": "プランを承認"}, headers=desk))
@@ -150,11 +150,11 @@ async def test_withdrawn_consent_closes_the_jusou_kaigi_again(stack: TestStack) 
         case_id = str(await case_of_referral(svc, event.referral_id))
         desk = auth(stack, DESK)
         first = ok(await svc.client.post("/v1/meetings", json={
-            "kind": "jusou_shien_kaigi", "scheduled_on": date.today().isoformat(),
+            "kind": "jusou_shien_kaigi", "scheduled_on": today().isoformat(),
             "member_agency_ids": [CHILDREN]}, headers=desk), 201)["id"]
         ok(await svc.client.post(f"/v1/meetings/{first}/agenda", json={"case_id": case_id}, headers=desk))
         await svc.publish(ConsentWithdrawn(consent_id=UUID(int=1), person_id=event.person_id,
-                                           withdrawn_on=date.today()))
+                                           withdrawn_on=today()))
 
         async def consent_state() -> bool:
             return ok(await svc.client.get(f"/v1/cases/{case_id}", headers=desk))["consent_in_force"]
@@ -162,7 +162,7 @@ async def test_withdrawn_consent_closes_the_jusou_kaigi_again(stack: TestStack) 
         await eventually(consent_state, lambda v: v is False, what="the withdrawal", timeout=60)
         # holding the meeting now would share the case without consent: refused
         body = problem(await svc.client.post(f"/v1/meetings/{first}/held", json={
-            "held_on": date.today().isoformat(), "attendees": [{"agency_id": DESK, "role": "chair"}],
+            "held_on": today().isoformat(), "attendees": [{"agency_id": DESK, "role": "chair"}],
             "decisions": [{"case_id": case_id, "decision": "continue_case"}]}, headers=desk), 409)
         assert body["type"].endswith("/consent-required")
         assert (await svc.pool.fetchval("SELECT status FROM meetings WHERE id = $1", UUID(first))) == "scheduled"

@@ -4,7 +4,7 @@ the person's pace, and silence past the profile's days raises one overdue event.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -14,6 +14,7 @@ from kasane_shared.contracts.intake import OutreachRequested
 from kasane_shared.events.streams import COORDINATION
 
 from tests.coordination.support import DESK, ELDERLY, OUTSIDER, auth, ok, open_case, problem
+from tests.support.clock import today
 from tests.support.kafka import eventually
 from tests.support.service_env import service_env
 from tests.support.stack import TestStack
@@ -56,13 +57,13 @@ async def test_a_request_starts_one_engagement_and_contacts_move_it(stack: TestS
         assert engagement["case_id"] is None
         problem(await svc.client.get(f"/v1/outreach/{engagement_id}", headers=auth(stack, OUTSIDER)), 404)
 
-        today = date.today()
+        day = today()
         steps = [("letter", "letter_left", None), ("visit", "not_reached", None),
                  ("through_minsei_iin", "reached", "contact_made"), ("visit", "reached", "building_relationship"),
                  ("visit", "refused", "contact_made"),  # a step back is allowed
                  ("visit", "reached", "accepts_support")]
         for i, (method, outcome, stage) in enumerate(steps):
-            body = {"method": method, "contacted_on": (today - timedelta(days=len(steps) - i)).isoformat(),
+            body = {"method": method, "contacted_on": (day - timedelta(days=len(steps) - i)).isoformat(),
                     "outcome_code": outcome, "note": NOTE}
             if stage:
                 body["stage"] = stage
@@ -73,13 +74,13 @@ async def test_a_request_starts_one_engagement_and_contacts_move_it(stack: TestS
             "accepts_support"]
         # a planned contact, then made
         planned = ok(await svc.client.post(f"/v1/outreach/{engagement_id}/contacts", json={
-            "status": "planned", "method": "phone", "planned_on": (today + timedelta(days=7)).isoformat()},
+            "status": "planned", "method": "phone", "planned_on": (day + timedelta(days=7)).isoformat()},
             headers=desk), 201)
-        assert planned["next_contact_on"] == (today + timedelta(days=7)).isoformat()
+        assert planned["next_contact_on"] == (day + timedelta(days=7)).isoformat()
         contact_id = next(c["id"] for c in planned["contacts"] if c["status"] == "planned")
         done = ok(await svc.client.post(f"/v1/outreach/{engagement_id}/contacts/{contact_id}/done", json={
-            "contacted_on": today.isoformat(), "outcome_code": "reached"}, headers=desk))
-        assert done["last_contact_on"] == today.isoformat() and done["days_without_contact"] == 0
+            "contacted_on": day.isoformat(), "outcome_code": "reached"}, headers=desk))
+        assert done["last_contact_on"] == day.isoformat() and done["days_without_contact"] == 0
 
         # once the person accepts support a case is opened from the engagement
         linked = ok(await svc.client.post(f"/v1/outreach/{engagement_id}/case", json={}, headers=desk))
@@ -104,13 +105,13 @@ async def test_silence_raises_one_overdue_event_and_a_contact_clears_it(stack: T
     async with service_env(stack, SPEC, "coord_outreach_overdue") as svc:
         case = await open_case(svc, stack, ELDERLY)
         centre = auth(stack, ELDERLY)
-        long_ago = (date.today() - timedelta(days=45)).isoformat()
+        long_ago = (today() - timedelta(days=45)).isoformat()
         silent = ok(await svc.client.post("/v1/outreach", json={
             "case_id": case["id"], "reason_code": "no_response", "started_on": long_ago}, headers=centre), 201)
         recent = ok(await svc.client.post("/v1/outreach", json={
             "case_id": case["id"], "reason_code": "no_response", "started_on": long_ago}, headers=centre), 201)
         ok(await svc.client.post(f"/v1/outreach/{recent['id']}/contacts", json={
-            "method": "phone", "contacted_on": (date.today() - timedelta(days=29)).isoformat(),
+            "method": "phone", "contacted_on": (today() - timedelta(days=29)).isoformat(),
             "outcome_code": "reached"}, headers=centre), 201)
         resting = ok(await svc.client.post("/v1/outreach", json={
             "case_id": case["id"], "reason_code": "no_response", "started_on": long_ago}, headers=centre), 201)
@@ -132,7 +133,7 @@ async def test_silence_raises_one_overdue_event_and_a_contact_clears_it(stack: T
             (silent["id"], 45, case["id"])]
         # a contact breaks the silence: no new event; the engagement stays open (nothing forces closure)
         after = ok(await svc.client.post(f"/v1/outreach/{silent['id']}/contacts", json={
-            "method": "visit", "contacted_on": date.today().isoformat(), "outcome_code": "not_reached"},
+            "method": "visit", "contacted_on": today().isoformat(), "outcome_code": "not_reached"},
             headers=centre), 201)
         assert after["overdue"] is False and after["status"] == "active"
         await svc.run_job("outreach_overdue")
@@ -141,11 +142,11 @@ async def test_silence_raises_one_overdue_event_and_a_contact_clears_it(stack: T
                                         UUID(silent["id"]))) is None
         # contact dates in the future are refused, naming the field; nothing is stored
         body = problem(await svc.client.post(f"/v1/outreach/{silent['id']}/contacts", json={
-            "method": "visit", "contacted_on": (date.today() + timedelta(days=5)).isoformat(),
+            "method": "visit", "contacted_on": (today() + timedelta(days=5)).isoformat(),
             "outcome_code": "reached"}, headers=centre), 422)
         assert body["errors"][0]["field"] == "contacted_on"
         body = problem(await svc.client.post(f"/v1/outreach/{silent['id']}/contacts", json={
-            "method": "carrier_pigeon", "contacted_on": date.today().isoformat(), "outcome_code": "reached"},
+            "method": "carrier_pigeon", "contacted_on": today().isoformat(), "outcome_code": "reached"},
             headers=centre), 422)
         assert body["errors"][0]["field"] == "method"
         assert await svc.pool.fetchval("SELECT count(*) FROM outreach_contacts WHERE engagement_id = $1",

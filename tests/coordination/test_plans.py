@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import timedelta
 from uuid import UUID
 
 import pytest
@@ -28,6 +28,7 @@ from tests.coordination.support import (
     problem,
     wait_consent,
 )
+from tests.support.clock import today
 from tests.support.service_env import ServiceEnv, service_env
 from tests.support.stack import TestStack
 
@@ -53,12 +54,12 @@ async def _planning_case(svc: ServiceEnv, stack: TestStack) -> str:
 async def _meeting(svc: ServiceEnv, stack: TestStack, kind: str = "jusou_shien_kaigi", chair: str = ELDERLY,
                    members: tuple[str, ...] = (DESK,)) -> str:
     return ok(await svc.client.post("/v1/meetings", json={
-        "kind": kind, "scheduled_on": date.today().isoformat(), "member_agency_ids": list(members)},
+        "kind": kind, "scheduled_on": today().isoformat(), "member_agency_ids": list(members)},
         headers=auth(stack, chair)), 201)["id"]
 
 
 def _held(case_id: str, decision: str, plan_id: str | None = None, **kw: str) -> dict:
-    return {"held_on": date.today().isoformat(),
+    return {"held_on": today().isoformat(),
             "attendees": [{"agency_id": ELDERLY, "role": "chair"}, {"agency_id": DESK}],
             "decisions": [{"case_id": case_id, "decision": decision, "plan_id": plan_id, **kw}],
             "minutes": "本人の意向を確認し、役割分担を合意した"}
@@ -131,7 +132,7 @@ async def test_versions_are_never_overwritten_and_approval_goes_only_through_a_m
     assert case["active_plan"]["plan_id"] == v3["id"]
     approved = ok(await svc.client.get(f"/v1/cases/{case_id}/plans/{v3['id']}", headers=lead))
     assert approved["status"] == "approved" and approved["decided_meeting_id"] == second
-    assert approved["review_due"] == (date.today() + timedelta(days=90)).isoformat()
+    assert approved["review_due"] == (today() + timedelta(days=90)).isoformat()
     assert [h["to_status"] for h in approved["history"]] == ["draft", "proposed", "approved"]
 
     # a review, then a revision approved at another meeting: the old version becomes revised
@@ -173,15 +174,15 @@ async def test_action_progress_on_the_active_plan_only(svc: ServiceEnv, stack: T
 
 
 async def test_an_overdue_review_raises_one_event(svc: ServiceEnv, stack: TestStack) -> None:
-    past = plan_body(start_on=(date.today() - timedelta(days=100)).isoformat(),
-                     review_on=(date.today() - timedelta(days=3)).isoformat())
+    past = plan_body(start_on=(today() - timedelta(days=100)).isoformat(),
+                     review_on=(today() - timedelta(days=3)).isoformat())
     done = await approved_case(svc, stack, plan=past)
     await svc.run_job("plan_reviews")
     await svc.run_job("plan_reviews")  # a second tick reports nothing new
     rows = await svc.pool.fetch("SELECT payload FROM outbox WHERE type = $1 AND aggregate_id = $2",
                                 PlanReviewOverdue.event_type, done.case_id)
     assert [r["payload"]["plan_id"] for r in rows] == [done.plan_id]
-    assert rows[0]["payload"]["review_due"] == (date.today() - timedelta(days=3)).isoformat()
+    assert rows[0]["payload"]["review_due"] == (today() - timedelta(days=3)).isoformat()
     # once the review starts the plan is no longer overdue
     ok(await svc.client.post(f"/v1/cases/{done.case_id}/plans/{done.plan_id}/review", headers=auth(stack, ELDERLY)))
     await svc.run_job("between_agencies")

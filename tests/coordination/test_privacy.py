@@ -3,7 +3,6 @@ wishes, notes, minutes, meeting material, plan wording or status notes sent to i
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 import pytest
@@ -21,6 +20,7 @@ from tests.coordination.support import (
     ok,
     plan_body,
 )
+from tests.support.clock import today
 from tests.support.privacy import assert_no_personal_data
 from tests.support.service_env import ServiceEnv, service_env
 from tests.support.stack import TestStack
@@ -57,17 +57,17 @@ async def test_no_personal_data_on_the_coordination_topic(stack: TestStack) -> N
         engagement = ok(await svc.client.post("/v1/outreach", json={"case_id": case_id, "reason_code": "withdrawal"},
                                               headers=centre), 201)
         ok(await svc.client.post(f"/v1/outreach/{engagement['id']}/contacts", json={
-            "method": "visit", "contacted_on": date.today().isoformat(), "outcome_code": "reached",
+            "method": "visit", "contacted_on": today().isoformat(), "outcome_code": "reached",
             "stage": "contact_made", "note": TEXTS["contact_note"]}, headers=centre), 201)
         shien = ok(await svc.client.post("/v1/meetings", json={
-            "kind": "shien_kaigi", "scheduled_on": date.today().isoformat(),
+            "kind": "shien_kaigi", "scheduled_on": today().isoformat(),
             "member_agency_ids": [DESK, DISABILITY]}, headers=centre), 201)["id"]
         ok(await svc.client.post(f"/v1/meetings/{shien}/acknowledgements", headers=centre))
         ok(await svc.client.post(f"/v1/meetings/{shien}/agenda", json={"case_id": case_id}, headers=centre))
         ok(await svc.client.post(f"/v1/meetings/{shien}/materials", json={
             "case_id": case_id, "content": TEXTS["material"]}, headers=centre), 201)
         ok(await svc.client.post(f"/v1/meetings/{shien}/held", json={
-            "held_on": date.today().isoformat(), "attendees": [{"agency_id": ELDERLY, "role": "chair"}],
+            "held_on": today().isoformat(), "attendees": [{"agency_id": ELDERLY, "role": "chair"}],
             "decisions": [{"case_id": case_id, "decision": "continue_case"}], "minutes": TEXTS["minutes"]},
             headers=centre))
         ok(await svc.client.post(f"/v1/cases/{case_id}/participation-requests", json={

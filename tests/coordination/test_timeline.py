@@ -6,7 +6,7 @@ order. Assessments keep each person's own words, versioned."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -41,6 +41,7 @@ from tests.coordination.support import (
     problem,
     referral,
 )
+from tests.support.clock import today
 from tests.support.kafka import eventually
 from tests.support.service_env import service_env
 from tests.support.stack import TestStack
@@ -110,12 +111,12 @@ async def test_the_timeline_shows_every_step_across_the_services_in_order(stack:
         await move(svc, stack, case_id, "planning")
         plan = ok(await svc.client.post(f"/v1/cases/{case_id}/plans", json=plan_body(), headers=centre), 201)
         meeting = ok(await svc.client.post("/v1/meetings", json={
-            "kind": "jusou_shien_kaigi", "scheduled_on": date.today().isoformat(),
+            "kind": "jusou_shien_kaigi", "scheduled_on": today().isoformat(),
             "member_agency_ids": [DESK, DISABILITY, POVERTY]}, headers=centre), 201)["id"]
         ok(await svc.client.post(f"/v1/cases/{case_id}/plans/{plan['id']}/propose", json={"meeting_id": meeting},
                                  headers=centre))
         ok(await svc.client.post(f"/v1/meetings/{meeting}/held", json={
-            "held_on": date.today().isoformat(),
+            "held_on": today().isoformat(),
             "attendees": [{"agency_id": ELDERLY, "role": "chair"}, {"agency_id": DESK},
                           {"agency_id": DISABILITY}, {"agency_id": POVERTY}],
             "decisions": [{"case_id": case_id, "decision": "approve_plan", "plan_id": plan["id"]}],
@@ -127,7 +128,7 @@ async def test_the_timeline_shows_every_step_across_the_services_in_order(stack:
             headers=auth(stack, DISABILITY)), 201)
         for stage in ("contact_made", "building_relationship", "accepts_support"):
             ok(await svc.client.post(f"/v1/outreach/{outreach['id']}/contacts", json={
-                "method": "visit", "contacted_on": date.today().isoformat(), "outcome_code": "reached",
+                "method": "visit", "contacted_on": today().isoformat(), "outcome_code": "reached",
                 "stage": stage}, headers=auth(stack, DISABILITY)), 201)
 
         # a participation request from the plan's action for the son
@@ -157,12 +158,12 @@ async def test_the_timeline_shows_every_step_across_the_services_in_order(stack:
                           kind=OpportunityKind.place_to_be, score=0.82),
             PlacementStarted(placement_id=placement, request_id=request_id, case_id=UUID(case_id),
                              opportunity_id=opportunity, kind=OpportunityKind.place_to_be, area_code="SK-N-01",
-                             started_on=date.today()),
+                             started_on=today()),
             # participation may leave the case out: the request still finds it
-            PlacementFollowedUp(placement_id=placement, request_id=request_id, followed_up_on=date.today(),
+            PlacementFollowedUp(placement_id=placement, request_id=request_id, followed_up_on=today(),
                                 status_code="going_well"),
             PlacementEnded(placement_id=placement, request_id=request_id, case_id=UUID(case_id),
-                           outcome=PlacementOutcome.moved_to_next_step, ended_on=date.today(),
+                           outcome=PlacementOutcome.moved_to_next_step, ended_on=today(),
                            area_code="SK-N-01"),
         ):
             await svc.publish(fact)

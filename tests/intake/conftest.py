@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
 from typing import Any
 
 import pytest
 from kasane_intake.main import SPEC
 
+from tests.support.clock import years_ago
 from tests.support.service_env import ServiceEnv, service_env
 from tests.support.stack import TestStack
 
@@ -27,11 +27,6 @@ async def svc(stack: TestStack, request: pytest.FixtureRequest) -> AsyncIterator
 def auth(stack: TestStack, agency: str, *extra: str, subject: str | None = None) -> dict[str, str]:
     """A desk token of ``agency`` with every intake scope a desk has, plus ``extra``."""
     return stack.auth(agency, *DESK, *extra, subject=subject)
-
-
-def years_ago(years: int, month: int = 4, day: int = 10) -> str:
-    today = date.today()
-    return date(today.year - years - (1 if (month, day) > (today.month, today.day) else 0), month, day).isoformat()
 
 
 def person(family: str, given: str, family_kana: str, given_kana: str, age: int, **extra: Any) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import pytest
 from kasane_shared.contracts.coordination import TeamMemberJoined, TeamMemberLeft
 
 from tests.intake.conftest import auth, household_8050
+from tests.support.clock import days_ago, today
 from tests.support.kafka import eventually
 from tests.support.service_env import ServiceEnv
 from tests.support.stack import TestStack
@@ -95,7 +96,7 @@ async def test_a_case_team_member_reads_the_household_as_consent_allows(stack: T
         for pid in (son,):
             assert (await svc.client.post("/v1/consents", json={
                 "person_id": pid, "scope": "collaboration", "method": "oral",
-                "granted_on": date.today().isoformat()}, headers=auth(stack, KITA))).status_code == 201
+                "granted_on": today().isoformat()}, headers=auth(stack, KITA))).status_code == 201
         son_view = (await svc.client.get(f"/v1/persons/{son}", headers=team)).json()
         assert son_view["access"] == "full" and son_view["given_name"] == "太郎"
         assert (await svc.client.get(f"/v1/persons/{mother}", headers=team)).json()["access"] == "limited"
@@ -103,7 +104,7 @@ async def test_a_case_team_member_reads_the_household_as_consent_allows(stack: T
         # and the mother too: the consultation about both of them opens
         assert (await svc.client.post("/v1/consents", json={
             "person_id": mother, "scope": "collaboration", "method": "proxy", "proxy_relationship": "child",
-            "granted_on": date.today().isoformat()}, headers=auth(stack, KITA))).status_code == 201
+            "granted_on": today().isoformat()}, headers=auth(stack, KITA))).status_code == 201
         full = (await svc.client.get(f"/v1/consultations/{c['id']}", headers=team)).json()
         assert full["access"] == "full" and full["summary"].startswith("母（82）")
 
@@ -165,3 +166,47 @@ async def test_agency_named_in_a_referral_reads_while_it_holds_it(stack: TestSta
     await svc.client.post(f"/v1/referrals/{referral['id']}/status",
                           json={"status": "rejected", "reason_code": "not_our_field"}, headers=shakyo)
     assert (await svc.client.get(f"/v1/consultations/{c['id']}", headers=shakyo)).status_code == 404
+
+
+async def _database_day_in(svc: ServiceEnv, zone: str | None) -> date:
+    """Set the zone of the API's database sessions (None: the server's) and return its day."""
+    db = await svc.pool.fetchval("SELECT current_database()")
+    await svc.pool.execute(f"ALTER DATABASE \"{db}\" SET timezone = '{zone}'" if zone
+                           else f"ALTER DATABASE \"{db}\" RESET timezone")
+    await svc.app.state.pool.expire_connections()  # the API's connections take the new zone
+    return await svc.app.state.pool.fetchval("SELECT current_date")
+
+
+async def test_a_consent_ends_with_the_municipalitys_day_not_the_database_servers(
+        stack: TestStack, svc: ServiceEnv) -> None:
+    """Whether a consent is still in force is decided on the municipality's calendar day,
+    not on the database server's (a UTC server is a day behind Japan until 09:00). The
+    database's zone is set to one whose day differs from Japan's right now, behind or
+    ahead, and the consent must still end exactly at the end of its day in Japan."""
+    c = await posted(stack, svc)
+    son = next(m["person_id"] for m in c["members"] if not m["subject"])
+    shakyo = auth(stack, "sk-shakyo")
+    granted = await svc.client.post("/v1/consents", json={
+        "person_id": son, "scope": "named_agencies", "agency_ids": ["sk-shakyo"], "method": "written",
+        "granted_on": days_ago(1).isoformat(), "expires_on": today().isoformat()},
+        headers=auth(stack, KITA))
+    assert granted.status_code == 201, granted.text
+    assert (await svc.client.get(f"/v1/persons/{son}", headers=shakyo)).status_code == 200
+    try:
+        # UTC-12 is a day behind Japan from 00:00 to 21:00 there, UTC+14 a day ahead after 19:00
+        for zone in ("Etc/GMT+12", "Etc/GMT-14"):
+            shift = ((await _database_day_in(svc, zone)) - today()).days
+            if shift in (-1, 1):
+                break
+        assert shift in (-1, 1), "no zone puts the database a day away from Japan"
+        if shift == -1:
+            # the database still calls yesterday today: a consent that expired yesterday in
+            # Japan (its dates moved back a day instead of waiting for one) must open nothing
+            await svc.pool.execute("UPDATE consents SET granted_on = granted_on - 1, expires_on = expires_on - 1"
+                                   " WHERE id = $1", uuid.UUID(granted.json()["id"]))
+            assert (await svc.client.get(f"/v1/persons/{son}", headers=shakyo)).status_code == 404
+        else:
+            # the database already calls tomorrow today: the consent is in force until tonight in Japan
+            assert (await svc.client.get(f"/v1/persons/{son}", headers=shakyo)).status_code == 200
+    finally:
+        await _database_day_in(svc, None)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
 
 from tests.intake.conftest import ADDRESS, auth, household_8050, person, years_ago
+from tests.support.clock import today, zone
 from tests.support.service_env import ServiceEnv
 from tests.support.stack import TestStack
 
@@ -100,7 +101,7 @@ def _with(path: str, value: Any) -> dict[str, Any]:
     pytest.param(_with("summary", "あ" * 4001), "summary", id="summary-too-long"),
     pytest.param(_with("members.0.person.birth_date", "1944-02-30"), "members.0.person.birth_date",
                  id="impossible-date"),
-    pytest.param(_with("members.1.person.birth_date", (date.today() + timedelta(days=3)).isoformat()),
+    pytest.param(_with("members.1.person.birth_date", (today() + timedelta(days=3)).isoformat()),
                  "members.1.person.birth_date", id="birth-in-the-future"),
     pytest.param(_with("received_at", "2099-01-01T10:00:00+09:00"), "received_at", id="received-in-the-future"),
     pytest.param(_with("members.0.person.family_name_kana", "山田"), "members.0.person.family_name_kana",
@@ -224,7 +225,8 @@ async def test_the_desks_list_filters_and_pages(stack: TestStack, svc: ServiceEn
     headers = auth(stack, agency)
     days = [3, 2, 1, 0]
     for n, ago in enumerate(days):
-        when = (date.today() - timedelta(days=ago)).isoformat() + "T10:00:00+09:00"
+        # the first minute of that day in Japan: in the past at any hour the suite runs
+        when = datetime.combine(today() - timedelta(days=ago), time(0, 1), zone()).isoformat()
         body = {"channel": "walk_in", "consulted_by": "self", "received_at": when,
                 "concern_codes": ["poverty"] if n % 2 == 0 else ["debt"],
                 "area_code": "SK-C-01" if n < 2 else "SK-S-02"}
@@ -236,11 +238,11 @@ async def test_the_desks_list_filters_and_pages(stack: TestStack, svc: ServiceEn
     assert len(debt) == 2 and all(i["concern_codes"] == ["debt"] for i in debt)
     central = (await svc.client.get("/v1/consultations", params={"area": "SK-C"}, headers=headers)).json()["items"]
     assert {i["area_code"] for i in central} == {"SK-C-01"} and len(central) == 2
-    since = (date.today() - timedelta(days=1)).isoformat()
+    since = (today() - timedelta(days=1)).isoformat()
     recent = (await svc.client.get("/v1/consultations", params={"received_from": since}, headers=headers)).json()
     assert len(recent["items"]) == 2
-    window = {"received_from": (date.today() - timedelta(days=3)).isoformat(),
-              "received_to": (date.today() - timedelta(days=2)).isoformat()}
+    window = {"received_from": (today() - timedelta(days=3)).isoformat(),
+              "received_to": (today() - timedelta(days=2)).isoformat()}
     assert len((await svc.client.get("/v1/consultations", params=window, headers=headers)).json()["items"]) == 2
     assert (await svc.client.get("/v1/consultations", params={"status": "open"}, headers=headers)).json()["items"]
     assert not (await svc.client.get("/v1/consultations", params={"status": "closed"},

@@ -4,12 +4,13 @@ reversible merges with events, households and their events, consent granted and 
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from tests.intake.conftest import auth, person, years_ago
+from tests.support.clock import today
 from tests.support.service_env import ServiceEnv
 from tests.support.stack import TestStack
 
@@ -173,29 +174,29 @@ async def test_consent_granted_and_withdrawn_with_events(stack: TestStack, svc: 
     pid, headers = got["person_id"], auth(stack, KITA)
     shakyo = auth(stack, "sk-shakyo")
     assert (await svc.client.get(f"/v1/persons/{pid}", headers=shakyo)).status_code == 404
-    today = date.today().isoformat()
+    day = today().isoformat()
     granted = await svc.client.post("/v1/consents", json={
         "person_id": pid, "scope": "named_agencies", "agency_ids": ["sk-shakyo"], "method": "written",
-        "granted_on": today, "note": "同意書に署名"}, headers=headers)
+        "granted_on": day, "note": "同意書に署名"}, headers=headers)
     assert granted.status_code == 201, granted.text
     consent = granted.json()
     assert consent["active"] and consent["agency_ids"] == ["sk-shakyo"]
     [event] = await events(svc, "consent.granted", pid)
     assert event == {"consent_id": consent["id"], "person_id": pid, "household_id": got["household_id"],
                      "scope": "named_agencies", "agency_ids": ["sk-shakyo"], "method": "written",
-                     "granted_on": today, "expires_on": None}
+                     "granted_on": day, "expires_on": None}
     # the named agency may now read the person
     opened = await svc.client.get(f"/v1/persons/{pid}", headers=shakyo)
     assert opened.status_code == 200 and opened.json()["family_name"] == "木村"
     assert (await svc.client.get(f"/v1/consents/{consent['id']}", headers=shakyo)).status_code == 200
 
     withdrawn = await svc.client.post(f"/v1/consents/{consent['id']}/withdraw",
-                                      json={"withdrawn_on": today, "reason": "本人の申し出"}, headers=headers)
+                                      json={"withdrawn_on": day, "reason": "本人の申し出"}, headers=headers)
     assert withdrawn.status_code == 200 and withdrawn.json()["active"] is False
     assert await events(svc, "consent.withdrawn", pid) == [
-        {"consent_id": consent["id"], "person_id": pid, "withdrawn_on": today}]
+        {"consent_id": consent["id"], "person_id": pid, "withdrawn_on": day}]
     assert (await svc.client.get(f"/v1/persons/{pid}", headers=shakyo)).status_code == 404
-    again = await svc.client.post(f"/v1/consents/{consent['id']}/withdraw", json={"withdrawn_on": today},
+    again = await svc.client.post(f"/v1/consents/{consent['id']}/withdraw", json={"withdrawn_on": day},
                                   headers=headers)
     assert again.status_code == 409
     read = (await svc.client.get(f"/v1/persons/{pid}", headers=headers)).json()
@@ -208,16 +209,16 @@ async def test_consent_granted_and_withdrawn_with_events(stack: TestStack, svc: 
     ({"scope": "collaboration", "agency_ids": ["sk-shakyo"]}, "agency_ids"),
     ({"method": "proxy"}, "proxy_relationship"),
     ({"method": "by_telepathy"}, "method"),
-    ({"granted_on": (date.today() + timedelta(days=1)).isoformat()}, "granted_on"),
+    ({"granted_on": (today() + timedelta(days=1)).isoformat()}, "granted_on"),
     ({"granted_on": "2026-13-01"}, "granted_on"),
-    ({"expires_on": (date.today() - timedelta(days=1)).isoformat()}, "expires_on"),
+    ({"expires_on": (today() - timedelta(days=1)).isoformat()}, "expires_on"),
     ({"person_id": str(uuid.uuid4())}, "person_id"),
     ({"note": "個人番号 123456789018 を確認"}, "note"),
 ])
 async def test_consent_input_is_checked(stack: TestStack, svc: ServiceEnv, change: dict, field: str) -> None:
     got = await consult(stack, svc, KITA, {"person": {"given_name": "次郎", "age_estimate": 60}, "subject": True})
     body = {"person_id": got["person_id"], "scope": "collaboration", "method": "oral",
-            "granted_on": date.today().isoformat(), **change}
+            "granted_on": today().isoformat(), **change}
     before = await svc.pool.fetchval("SELECT count(*) FROM consents")
     r = await svc.client.post("/v1/consents", json=body, headers=auth(stack, KITA))
     assert r.status_code == 422, r.text
@@ -231,5 +232,5 @@ async def test_another_agency_cannot_record_consent_for_a_person_it_cannot_see(
     got = await consult(stack, svc, KITA, {"person": {"given_name": "三郎", "age_estimate": 61}, "subject": True})
     r = await svc.client.post("/v1/consents", json={
         "person_id": got["person_id"], "scope": "collaboration", "method": "oral",
-        "granted_on": date.today().isoformat()}, headers=auth(stack, "sk-shakyo"))
+        "granted_on": today().isoformat()}, headers=auth(stack, "sk-shakyo"))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "person_id"

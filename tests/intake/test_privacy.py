@@ -3,12 +3,11 @@ whole journey's events are read back from Kafka and checked for the personal dat
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from kasane_shared.events.streams import INTAKE
 
 from tests.intake.conftest import ADDRESS, auth, household_8050, person
+from tests.support.clock import today
 from tests.support.kafka import eventually, header
 from tests.support.privacy import assert_no_personal_data
 from tests.support.service_env import ServiceEnv
@@ -61,9 +60,9 @@ async def test_intake_events_carry_no_personal_data(stack: TestStack, svc: Servi
     mother = school["members"][0]["person_id"]
     consent = (await svc.client.post("/v1/consents", json={
         "person_id": mother, "scope": "collaboration", "method": "oral",
-        "granted_on": date.today().isoformat(), "note": consent_note}, headers=auth(stack, SCHOOL))).json()
+        "granted_on": today().isoformat(), "note": consent_note}, headers=auth(stack, SCHOOL))).json()
     await svc.client.post(f"/v1/consents/{consent['id']}/withdraw",
-                          json={"withdrawn_on": date.today().isoformat(), "reason": "気が変わった"},
+                          json={"withdrawn_on": today().isoformat(), "reason": "気が変わった"},
                           headers=auth(stack, SCHOOL))
     sent.append("気が変わった")
     again = (await svc.client.post("/v1/consultations", json=household_8050(), headers=auth(stack, KITA))).json()

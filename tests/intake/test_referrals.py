@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import date
 
 import pytest
 from kasane_shared.contracts.coordination import CaseEnded, CaseOpened, OutreachStarted
 
 from tests.intake.conftest import auth, household_8050
+from tests.support.clock import today
 from tests.support.kafka import eventually
 from tests.support.service_env import ServiceEnv
 from tests.support.stack import TestStack
@@ -74,7 +74,7 @@ async def test_consent_to_share_when_everyone_consented(stack: TestStack, svc: S
     for member in c["members"]:
         r = await svc.client.post("/v1/consents", json={
             "person_id": member["person_id"], "scope": "collaboration", "method": "oral",
-            "granted_on": date.today().isoformat()}, headers=auth(stack, KITA))
+            "granted_on": today().isoformat()}, headers=auth(stack, KITA))
         assert r.status_code == 201
     await refer(stack, svc, c["id"], target="collaboration", reason_code="complex_needs")
     [event] = await events(svc, c["id"], "consultation.referred.v1")
@@ -203,7 +203,7 @@ async def test_coordination_taking_the_referral_and_redelivery(stack: TestStack,
                          timeout=40, what="the new event id consumed")
         after = await snapshot()
         assert after[:3] == before[:3]
-        await svc.publish(CaseEnded(case_id=case_id, outcome_code="resolved", ended_on=date.today()))
+        await svc.publish(CaseEnded(case_id=case_id, outcome_code="resolved", ended_on=today()))
         await eventually(lambda: referral_status(referral["id"]), lambda s: s == "completed", timeout=40,
                          what="referral completed when the case ended")
     changes = await events(svc, c["id"], "referral.status_changed.v1")

@@ -24,7 +24,6 @@ from typing import Any
 import httpx
 from kasane_devstack.procs import free_port
 from kasane_shared.events.streams import SERVICES, all_topics
-from kasane_shared.kafka import ensure_topics
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -118,7 +117,7 @@ def _bound(p: Process, timeout: float) -> bool:
 async def running_system(stack: TestStack, name: str, work: Path) -> AsyncIterator[System]:
     """Start the four services (API and worker each) for one journey; stop them after."""
     prefix = f"{stack.prefix}{name}."
-    await ensure_topics(None, all_topics(prefix), bootstrap_servers=stack.bootstrap)
+    await stack.ensure_topics(all_topics(prefix))
     ports = {f"{s}-{role}": free_port() for s in SERVICES for role in ("api", "worker")}
     system = System(stack, prefix, work, ports)
     urls = {}

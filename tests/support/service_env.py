@@ -16,7 +16,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -29,7 +29,6 @@ from kasane_shared.events.consumer import InboxConsumer
 from kasane_shared.events.envelope import Envelope, encode
 from kasane_shared.events.relay import OutboxRelay
 from kasane_shared.events.streams import all_topics
-from kasane_shared.kafka import ensure_topics
 from kasane_shared.profile import load_profile
 from kasane_shared.service import ServiceSpec, WorkerContext, build_api
 from kasane_shared.settings import ServiceSettings
@@ -79,11 +78,15 @@ class ServiceEnv:
         self, event: Event, *, source: str | None = None, event_id: str | None = None,
         time: datetime | None = None, key: str | None = None,
     ) -> str:
-        """Put ``event`` on its stream's topic in this namespace, as its owner would."""
+        """Put ``event`` on its stream's topic in this namespace, as its owner would: by default
+        stamped with a database server's clock, as an owner's outbox stamps ``ce_time``
+        (the test process's clock may be faked to another hour, see tests/support/faked_clock.py)."""
         eid = event_id or str(uuid.uuid4())
+        if time is None:
+            time = await self.pool.fetchval("SELECT clock_timestamp()")
         k, value, headers = encode(Envelope(
             id=eid, source=source or event.stream.source, type=event.event_type,
-            time=time or datetime.now(UTC), data=event.payload(), key=key or event.aggregate_id,
+            time=time, data=event.payload(), key=key or event.aggregate_id,
             subject=f"{event.aggregate_type}/{event.aggregate_id}",
         ))
         await self.produce(event.stream.name, k, value, headers)
@@ -112,7 +115,7 @@ async def service_env(
     prefix = f"{stack.prefix}{name}."
     url = await stack.create_database(name, spec.all_migrations())
     settings = stack.settings(spec.settings_class, url, topic_prefix=prefix, **overrides)
-    await ensure_topics(None, all_topics(prefix), bootstrap_servers=stack.bootstrap)
+    await stack.ensure_topics(all_topics(prefix))
     pool = await create_pool(url, max_size=10)
     app = build_api(spec, settings)
     try:

@@ -17,7 +17,7 @@ import asyncpg
 from kasane_shared.auth.cli import keygen, mint
 from kasane_shared.db.migrate import Migration, migrate
 from kasane_shared.db.pool import connect
-from kasane_shared.events.streams import all_topics
+from kasane_shared.events.streams import TopicSpec, all_topics
 from kasane_shared.kafka import ensure_topics
 from kasane_shared.settings import ServiceSettings
 
@@ -42,6 +42,14 @@ class TestStack:
     @property
     def prefix(self) -> str:
         return f"t{self.run_id}."
+
+    async def ensure_topics(self, specs: list[TopicSpec], bootstrap: str | None = None) -> None:
+        """Create test topics. The broker stamps records with its own clock (LogAppendTime):
+        the suite also runs with the test process's clock faked to other hours and days
+        (``scripts/faked-clock.py``), and the broker must neither refuse records stamped
+        "in the future" nor expire ones stamped months ago."""
+        await ensure_topics(None, specs, bootstrap_servers=bootstrap or self.bootstrap,
+                            configs={"message.timestamp.type": "LogAppendTime"})
 
     async def create_database(self, name: str, migrations: list[Migration]) -> str:
         """A fresh database with ``migrations`` applied; dropped when the run ends."""
@@ -72,10 +80,8 @@ class TestStack:
             await admin.close()
 
     async def create_topics(self, *extra: str, partitions: int = 3) -> None:
-        from kasane_shared.events.streams import TopicSpec
-
         specs = all_topics(self.prefix) + [TopicSpec(self.prefix + t, partitions, 1) for t in extra]
-        await ensure_topics(None, specs, bootstrap_servers=self.bootstrap)
+        await self.ensure_topics(specs)
         self.extra_topics.extend(extra)
 
     async def delete_topics(self) -> None:

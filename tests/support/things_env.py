@@ -10,7 +10,6 @@ from kasane_shared.db.pool import create_pool
 from kasane_shared.events.consumer import InboxConsumer
 from kasane_shared.events.relay import OutboxRelay
 from kasane_shared.events.streams import TopicSpec
-from kasane_shared.kafka import ensure_topics
 
 from tests.support.stack import TestStack
 from tests.support.things import SPEC, TEST_STREAM, ThingRecorded, ThingsSettings, apply_thing
@@ -41,10 +40,9 @@ async def make_things_env(stack: TestStack, name: str, **overrides: Any) -> Thin
     url = await stack.create_database(f"things_{name}", SPEC.all_migrations())
     settings = stack.settings(ThingsSettings, url, topic_prefix=prefix, **overrides)
     bootstrap = overrides.get("kafka_bootstrap_servers", stack.bootstrap)
-    await ensure_topics(
-        None,
+    await stack.ensure_topics(
         [TopicSpec(settings.topic(TEST_STREAM.name), 3, 1), TopicSpec(settings.dead_letter_topic, 1, 1)],
-        bootstrap_servers=bootstrap,
+        bootstrap,
     )
     pool = await create_pool(url, max_size=10)
     stack.closers.append(pool.close)

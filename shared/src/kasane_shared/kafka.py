@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -77,8 +78,10 @@ async def ensure_topics(
     bootstrap_servers: str | None = None,
     replication_factor: int = 1,
     min_insync_replicas: int | None = None,
+    configs: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """Create the topics that do not exist yet; return the names created."""
+    """Create the topics that do not exist yet (with ``configs`` beside the retention);
+    return the names created."""
     options = (
         connection_options(settings)
         if settings is not None
@@ -93,11 +96,11 @@ async def ensure_topics(
             return []
         new_topics = []
         for spec in missing:
-            configs = {"retention.ms": str(spec.retention_days * DAY_MS)}
+            topic_configs = {"retention.ms": str(spec.retention_days * DAY_MS), **(configs or {})}
             if min_insync_replicas:
-                configs["min.insync.replicas"] = str(min_insync_replicas)
+                topic_configs["min.insync.replicas"] = str(min_insync_replicas)
             new_topics.append(
-                NewTopic(spec.name, spec.partitions, replication_factor, topic_configs=configs)
+                NewTopic(spec.name, spec.partitions, replication_factor, topic_configs=topic_configs)
             )
         response = await admin.create_topics(new_topics)
         for name, code, *_rest in response.topic_errors:

@@ -20,11 +20,11 @@ from tests.e2e.journeys.support import (
     data,
     keyed,
     short_type,
-    today,
     topic,
     until,
     years_before,
 )
+from tests.support.clock import today
 from tests.support.e2e import journey_trace
 
 HOME = "SK-N-01"  # 北小学校区

@@ -16,10 +16,10 @@ from tests.e2e.journeys.support import (
     assert_private,
     ce_id,
     keyed,
-    today,
     topic,
     until,
 )
+from tests.support.clock import today
 from tests.support.e2e import journey_trace
 
 HOME = "SK-S-01"  # 南小学校区: centroid 34.955, 136.895

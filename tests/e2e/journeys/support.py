@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 from aiokafka import ConsumerRecord
@@ -55,13 +54,6 @@ PERSONAL_KEYS = {
     "name", "display_name", "title", "postal_code", "line1", "line2", "email",
 }
 
-JST = ZoneInfo("Asia/Tokyo")
-
-
-def today() -> date:
-    """A date that is not in the future for any service (intake checks the machine's date,
-    the others Japan's)."""
-    return min(date.today(), datetime.now(JST).date())
 
 
 def years_before(on: date, years: int, days: int = 40) -> str:

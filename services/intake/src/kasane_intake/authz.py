@@ -128,17 +128,18 @@ async def household_relation(
 async def consent_covers(conn: asyncpg.Connection, viewer: Viewer, identity: Sequence[uuid.UUID]) -> bool:
     """Whether an active consent of the person opens their records to the caller: named
     agencies naming it, or the whole collaboration when it is a referral desk or on the
-    case team of one of the person's households."""
+    case team of one of the person's households. Active means on the municipality's today
+    (PostgreSQL's ``current_date`` is the server's day, a UTC day until 09:00 in Japan)."""
     return bool(await conn.fetchval(
         """SELECT EXISTS (
              SELECT 1 FROM consents k
               WHERE k.person_id = ANY($2) AND k.withdrawn_on IS NULL
-                AND (k.expires_on IS NULL OR k.expires_on >= current_date)
+                AND (k.expires_on IS NULL OR k.expires_on >= $4)
                 AND ((k.scope = 'named_agencies' AND $1 = ANY(k.agency_ids))
                   OR (k.scope = 'collaboration' AND ($1 = ANY($3) OR EXISTS (
                         SELECT 1 FROM case_team t JOIN household_members hm ON hm.household_id = t.household_id
                          WHERE hm.person_id = ANY($2) AND t.agency_id = $1 AND t.left_at IS NULL)))))""",
-        viewer.agency, list(identity), viewer.desks,
+        viewer.agency, list(identity), viewer.desks, viewer.profile.municipality.today(),
     ))
 
 

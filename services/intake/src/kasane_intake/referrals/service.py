@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import asyncpg
 from kasane_shared import audit
@@ -37,9 +38,10 @@ def handler_for(target: ReferralTarget, to_agency_id: str | None, rules: Referra
     return to_agency_id
 
 
-async def consent_to_share(conn: asyncpg.Connection, consultation_id: uuid.UUID) -> bool:
+async def consent_to_share(conn: asyncpg.Connection, consultation_id: uuid.UUID, today: date) -> bool:
     """Whether everyone the consultation is about consented to sharing with the whole
-    collaboration (an active consent of scope collaboration)."""
+    collaboration (an active consent of scope collaboration on the municipality's ``today``;
+    not PostgreSQL's ``current_date``, which is the server's UTC day until 09:00 in Japan)."""
     members = await conn.fetch("SELECT person_id FROM consultation_members WHERE consultation_id = $1",
                                consultation_id)
     if not members:
@@ -48,8 +50,8 @@ async def consent_to_share(conn: asyncpg.Connection, consultation_id: uuid.UUID)
         consented = await conn.fetchval(
             """SELECT EXISTS (SELECT 1 FROM consents
                                WHERE person_id = ANY($1) AND scope = 'collaboration' AND withdrawn_on IS NULL
-                                 AND (expires_on IS NULL OR expires_on >= current_date))""",
-            await identity_ids(conn, member["person_id"]),
+                                 AND (expires_on IS NULL OR expires_on >= $2))""",
+            await identity_ids(conn, member["person_id"]), today,
         )
         if not consented:
             return False
@@ -105,7 +107,9 @@ async def create_referral(
             target=body.target, to_agency_id=body.to_agency_id, reason_code=body.reason_code,
             concern_codes=list(consultation["concern_codes"]),
             screening=latest.summary() if latest else None,
-            consent_to_share=await consent_to_share(conn, consultation["id"]), **common,
+            consent_to_share=await consent_to_share(
+                conn, consultation["id"], viewer.profile.municipality.today()),
+            **common,
         ))
     await audit.record(conn, viewer.principal, "create", "referral", row["id"], purpose=viewer.purpose)
     return row
