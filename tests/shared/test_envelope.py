@@ -78,6 +78,8 @@ def test_data_that_is_not_a_json_object_is_invalid() -> None:
                ("ce_specversion", b"1.0"), ("ce_time", b"2026-11-27T00:00:00Z"),
                ("content-type", b"application/json")]
     with pytest.raises(InvalidEnvelope, match="JSON object"):
+        decode(headers, None, b"[1, 2]")
+    with pytest.raises(InvalidEnvelope, match="not JSON"):
         decode(headers, None, b"[1, 2")
 
 

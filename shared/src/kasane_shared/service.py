@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import zlib
@@ -22,7 +23,7 @@ from typing import Any, Protocol, cast
 
 import asyncpg
 import uvicorn
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Response
 from pydantic import BaseModel
 
 from kasane_shared import calendar
@@ -40,6 +41,7 @@ from kasane_shared.logs import configure_logging, describe_error
 from kasane_shared.policy import PolicyDoc
 from kasane_shared.profile import MunicipalityProfile, load_profile
 from kasane_shared.settings import ServiceSettings
+from kasane_shared.supervision import Supervisor
 from kasane_shared.telemetry import instrument_app, setup_telemetry, start_metrics_server
 
 log = logging.getLogger(__name__)
@@ -185,7 +187,12 @@ def build_api(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
 class WorkerState:
     relay: OutboxRelay | None
     consumer: InboxConsumer | None
-    tasks: list[asyncio.Task[None]]
+    supervisor: Supervisor
+
+    @property
+    def tasks(self) -> list[asyncio.Task[None]]:
+        """The current run of each loop (a test may kill one from inside)."""
+        return [loop.task for loop in self.supervisor.loops.values() if loop.task is not None]
 
 
 async def _run_job(job: PeriodicJob, pool: asyncpg.Pool, ctx: WorkerContext, stop: asyncio.Event) -> None:
@@ -227,20 +234,33 @@ def build_worker(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             if spec.consumes
             else None
         )
-        tasks = []
+        supervisor = Supervisor(settings.service, stop, backoff=settings.worker_restart_backoff_seconds)
         if relay:
-            tasks.append(asyncio.create_task(relay.run(stop), name="relay"))
+            supervisor.start("relay", relay.run)
         if consumer:
-            tasks.append(asyncio.create_task(consumer.run(stop), name="consumer"))
-        tasks += [asyncio.create_task(_run_job(j, pool, ctx, stop), name=j.name) for j in spec.jobs]
-        app.state.worker = WorkerState(relay, consumer, tasks)
+            supervisor.start("consumer", consumer.run)
+        for job in spec.jobs:
+            supervisor.start(job.name, functools.partial(_run_job, job, pool, ctx))
+        app.state.worker = WorkerState(relay, consumer, supervisor)
         try:
             yield
         finally:
             # Graceful: the consumer finishes the record in hand, the relay its batch.
             stop.set()
-            await asyncio.wait(tasks, timeout=30)
+            await asyncio.wait(supervisor.watchers, timeout=30)
             await pool.close()
+
+    async def loops_up() -> bool:
+        worker: WorkerState | None = getattr(app.state, "worker", None)
+        return worker is not None and not worker.supervisor.down()
+
+    async def consumer_polling() -> bool:
+        worker: WorkerState | None = getattr(app.state, "worker", None)
+        return worker is not None and (worker.consumer is None or worker.consumer.ready())
+
+    def failing() -> list[str]:
+        worker: WorkerState | None = getattr(app.state, "worker", None)
+        return worker.supervisor.failed() if worker is not None else []
 
     app = FastAPI(title=f"{spec.title} worker", lifespan=lifespan, docs_url=None, redoc_url=None)
     add_probes(
@@ -248,11 +268,19 @@ def build_worker(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         required={
             "postgres": lambda: database_ready(app.state.pool),
             "kafka": KafkaProbe(settings),
+            "loops": loops_up,
+            "consumer": consumer_polling,
         },
+        failing=failing,
     )
-    from prometheus_client import make_asgi_app
 
-    app.mount("/metrics", make_asgi_app())
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        # A route, not a mounted app: a mount answers /metrics with a redirect to /metrics/.
+        from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
     return app
 
 

@@ -87,6 +87,10 @@ class ServiceSettings(BaseSettings):
     relay_standby_seconds: float = 2.0
     consumer_max_attempts: int = 5
     consumer_backoff_seconds: float = 0.5
+    # /readyz of the worker fails when its consumer has not fetched from Kafka for this long
+    consumer_poll_stale_seconds: float = 60.0
+    # first wait before a dead worker loop is restarted (doubling to 30 s)
+    worker_restart_backoff_seconds: float = 0.5
 
     @model_validator(mode="before")
     @classmethod

@@ -5,14 +5,23 @@ transaction claim ``(consumer, ce_source, ce_id)`` in the ``inbox`` table and ru
 handler; after the commit, commit that record's offset. A redelivered event finds its
 claim and changes nothing.
 
-Partitions are worked concurrently, each strictly in order. Failures:
+Partitions are worked concurrently, each strictly in order. Every record ends in exactly
+one of: applied, duplicate, skipped (a registered fact this service does not act on) or
+dead-lettered; none can stop the partition:
 
-* a record that can never succeed (not a CloudEvent, data that fails its model, a handler
-  raising :class:`Rejected`) goes straight to the group's dead-letter topic;
-* any other handler error is retried with backoff, then dead-lettered, so one bad record
-  never blocks the partition behind it;
+* a record that can never succeed goes straight to the group's dead-letter topic with the
+  reason (never the value) in ``kasane_dlt_error``: whatever :func:`decode` refuses (bytes
+  that are not UTF-8, nesting, NaN, NUL, size, missing or repeated headers, wrong content
+  type or spec version), a null key, a type no contract declares, a type published on
+  another topic or by another source, data that fails its model, a handler raising
+  :class:`Rejected`, or anything unexpected while reading it;
+* any other handler error is retried with backoff, then dead-lettered;
 * the database or Kafka being unreachable is waited out, never dead-lettered: an outage
   must not turn good events into dead letters.
+
+Kasane's own topics are read tolerantly (fields and enum values a newer publisher added
+are ignored, see :mod:`kasane_shared.events.base`); ``strict_topics`` (partner inbound)
+are read strictly.
 """
 
 from __future__ import annotations
@@ -20,20 +29,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
+import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 from opentelemetry import propagate
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 
 from kasane_shared import metrics
-from kasane_shared.events.base import Event, event_class
+from kasane_shared.events.base import TOLERANT, Event, event_class, is_type_name
 from kasane_shared.events.envelope import Envelope, InvalidEnvelope, decode
 from kasane_shared.kafka import group_consumer, idempotent_producer
 from kasane_shared.logs import describe_error
@@ -50,6 +61,7 @@ DLT_HEADERS = (
     "kasane_dlt_error",
     "kasane_dlt_attempts",
     "kasane_dlt_at",
+    "kasane_dlt_value_dropped",
 )
 
 # Connection-level failures: wait for the database instead of spending retries.
@@ -61,11 +73,16 @@ _OUTAGES: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.AdminShutdownError,
 )
+_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
 class Rejected(Exception):
     """Raised by a handler for an event it can never apply; the message names why
     (ids and codes only: it travels in a Kafka header)."""
+
+
+class _Refused(Exception):
+    """A record that can never be applied, with the reason for its dead letter."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +103,36 @@ class EventContext:
 Handler = Callable[[asyncpg.Connection, Any, EventContext], Awaitable[None]]
 
 
+def validation_reason(exc: ValidationError) -> str:
+    """A model's refusal for a dead-letter header: field paths and error types only. A path
+    part that is not a plain name (an unknown key a sender made up) is not repeated."""
+    parts = []
+    for err in exc.errors(include_input=False, include_url=False):
+        loc = ".".join(str(p) if isinstance(p, int) or _FIELD.match(str(p)) else "?" for p in err["loc"])
+        parts.append(f"{loc or '(root)'}: {err['type']}")
+    return "invalid event data: " + "; ".join(parts)
+
+
+class _Partitions(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka has no types
+    """Keeps the consumer's view of what it holds, for readiness and lag."""
+
+    def __init__(self, owner: InboxConsumer) -> None:
+        self.owner = owner
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        self.owner.in_group = False
+        for tp in revoked:
+            self.owner.partitions.discard(tp)
+            self.owner._next_offset.pop(tp, None)
+            metrics.consumer_lag.pop((self.owner.name, tp.topic, tp.partition), None)
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        # Called after every join, with an empty set too when the group has more members
+        # than partitions: that member is in the group and healthy.
+        self.owner.partitions = set(assigned)
+        self.owner.in_group = True
+
+
 class InboxConsumer:
     """Consumes ``topics`` (logical names) in the service's group with ``handlers`` by type."""
 
@@ -99,9 +146,9 @@ class InboxConsumer:
         strict_topics: Collection[str] = (),
         kafka_options: Mapping[str, Any] | None = None,
     ) -> None:
-        """``strict_topics`` (logical names): inbound topics where a record of a type with no
-        handler is refused to the dead-letter topic; elsewhere such records are another
-        service's facts this one does not act on, and are skipped."""
+        """``strict_topics`` (logical names): inbound topics read strictly, where a record of
+        a type with no handler is refused to the dead-letter topic; elsewhere such records
+        are another service's facts this one does not act on, and are skipped."""
         self.settings = settings
         self.pool = pool
         self.topics = [settings.topic(t) for t in topics]
@@ -110,13 +157,31 @@ class InboxConsumer:
         self.kafka_options = dict(kafka_options or {})
         self.name = settings.group_id
         self.kafka_ok = False
-        self.assigned = False
+        self.in_group = False  # joined, with an assignment (possibly empty)
+        self.partitions: set[TopicPartition] = set()
+        self.last_poll: float | None = None  # monotonic time of the last successful fetch
         self._consumer: AIOKafkaConsumer | None = None
         self._dlt: AIOKafkaProducer | None = None
         self._next_offset: dict[TopicPartition, int] = {}
         for type_ in self.handlers:
             if event_class(type_) is None:
                 raise ValueError(f"handler for unregistered event type {type_}")
+        for topic in self.topics:  # every series exists from the start, at zero
+            for outcome in metrics.OUTCOMES:
+                metrics.events_consumed.add(0, {"group": self.name, "topic": topic, "outcome": outcome})
+            metrics.dead_letters.add(0, {"group": self.name, "topic": topic})
+
+    @property
+    def assigned(self) -> bool:
+        return bool(self.partitions)
+
+    def ready(self) -> bool:
+        """In the group holding its assignment, and fetched within
+        ``consumer_poll_stale_seconds`` (a stuck or dead loop is not ready)."""
+        return (
+            self.in_group and self.last_poll is not None
+            and time.monotonic() - self.last_poll < self.settings.consumer_poll_stale_seconds
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set; finish the record in hand, then leave the group."""
@@ -133,23 +198,28 @@ class InboxConsumer:
                     await asyncio.sleep(1.0)
                     continue
                 self.kafka_ok = True
-                self.assigned = bool(consumer.assignment())
+                self.last_poll = time.monotonic()
+                metrics.consumer_last_poll[self.name] = time.time()
                 if batch:
                     await asyncio.gather(
                         *(self._work_partition(consumer, tp, recs, stop) for tp, recs in batch.items())
                     )
                 self._record_lag(consumer)
         finally:
+            self.in_group = False
+            self.partitions = set()
             with contextlib.suppress(Exception):
                 await consumer.stop()
             if self._dlt is not None:
                 with contextlib.suppress(Exception):
                     await self._dlt.stop()
+                self._dlt = None
 
     async def _start(self, stop: asyncio.Event) -> AIOKafkaConsumer | None:
         delay = 0.5
         while not stop.is_set():
-            consumer = group_consumer(self.settings, *self.topics, **self.kafka_options)
+            consumer = group_consumer(self.settings, **self.kafka_options)
+            consumer.subscribe(self.topics, listener=_Partitions(self))
             try:
                 await consumer.start()
                 self._consumer = consumer
@@ -187,29 +257,29 @@ class InboxConsumer:
 
     async def handle(self, record: ConsumerRecord, stop: asyncio.Event | None = None) -> str:
         """Apply one record; return the outcome (applied, duplicate, skipped, dead_lettered)."""
-        outcome = await self._handle(record, stop or asyncio.Event())
-        metrics.events_consumed.add(1, {"group": self.name, "outcome": outcome})
+        stop = stop or asyncio.Event()
+        try:
+            outcome = await self._handle(record, stop)
+        except Exception as exc:
+            if stop.is_set():
+                raise  # shutting down: the record stays uncommitted for the next owner
+            # A fault of this code, not of the record's sender: say so loudly, keep the
+            # record where an operator can replay it, and move on.
+            log.exception("consumer failed on %s:%s@%s", record.topic, record.partition, record.offset)
+            await self._dead_letter(record, f"internal error: {type(exc).__name__}", 1, stop)
+            outcome = "dead_lettered"
+        metrics.events_consumed.add(1, {"group": self.name, "topic": record.topic, "outcome": outcome})
         return outcome
 
     async def _handle(self, record: ConsumerRecord, stop: asyncio.Event) -> str:
         try:
-            envelope = decode(record.headers, record.key, record.value)
-        except InvalidEnvelope as exc:
-            await self._dead_letter(record, str(exc), 1, stop)
+            read = self._read(record)
+        except _Refused as refused:
+            await self._dead_letter(record, str(refused), 1, stop)
             return "dead_lettered"
-        handler = self.handlers.get(envelope.type)
-        if handler is None:
-            if record.topic in self.strict_topics:
-                await self._dead_letter(record, f"unknown event type {envelope.type}", 1, stop)
-                return "dead_lettered"
+        if read is None:
             return "skipped"  # another service's fact this one does not act on
-        model = event_class(envelope.type)
-        assert model is not None
-        try:
-            event = model.model_validate(envelope.data)
-        except ValidationError as exc:
-            await self._dead_letter(record, describe_error(exc), 1, stop)
-            return "dead_lettered"
+        envelope, event, handler = read
         context = EventContext(
             id=envelope.id,
             source=envelope.source,
@@ -235,6 +305,35 @@ class InboxConsumer:
             },
         ):
             return await self._apply(record, envelope, event, context, handler, stop)
+
+    def _read(self, record: ConsumerRecord) -> tuple[Envelope, Event, Handler] | None:
+        """The record as an event and its handler; None to skip it; :class:`_Refused` when
+        it can never be applied."""
+        strict = record.topic in self.strict_topics
+        if record.key is None:
+            raise _Refused("the record has no key (events are keyed by their aggregate id)")
+        try:
+            envelope = decode(record.headers, record.key, record.value)
+        except InvalidEnvelope as exc:
+            raise _Refused(str(exc)) from None
+        named = envelope.type if is_type_name(envelope.type) else "(not a Kasane type name)"
+        model = event_class(envelope.type)
+        if model is None:
+            raise _Refused(f"unknown event type {named}")
+        if self.settings.topic(model.stream.name) != record.topic:
+            raise _Refused(f"{named} is published on {model.stream.name}, not on this topic")
+        if not strict and envelope.source != model.stream.source:
+            raise _Refused(f"{named} comes from {model.stream.source}, not from this ce_source")
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            if strict:
+                raise _Refused(f"unknown event type {named}")
+            return None
+        try:
+            event = model.model_validate(envelope.data, context=None if strict else {TOLERANT: True})
+        except ValidationError as exc:
+            raise _Refused(validation_reason(exc)) from None
+        return envelope, event, handler
 
     async def _apply(
         self,
@@ -275,6 +374,7 @@ class InboxConsumer:
                 if attempt >= self.settings.consumer_max_attempts:
                     await self._dead_letter(record, describe_error(exc), attempt, stop)
                     return "dead_lettered"
+                metrics.events_consumed.add(1, {"group": self.name, "topic": record.topic, "outcome": "retried"})
                 delay = min(self.settings.consumer_backoff_seconds * 2 ** (attempt - 1), 30.0)
                 log.warning(
                     "handler failed for %s %s (attempt %d), retrying in %.1fs: %s",
@@ -285,9 +385,12 @@ class InboxConsumer:
     async def _dead_letter(
         self, record: ConsumerRecord, reason: str, attempts: int, stop: asyncio.Event
     ) -> None:
-        """Publish the record unchanged to ``<group>.dlt`` with its position and the error."""
-        headers = [(k, v) for k, v in record.headers if not k.startswith("kasane_dlt_")]
-        headers += [
+        """Publish the record unchanged to ``<group>.dlt`` with its position and the error.
+
+        A record too large for the dead-letter topic goes there without its value and
+        headers (``kasane_dlt_value_dropped`` gives the size); it is still on its own topic
+        at the offset the headers name, until retention ends."""
+        position = [
             ("kasane_dlt_topic", record.topic.encode()),
             ("kasane_dlt_partition", str(record.partition).encode()),
             ("kasane_dlt_offset", str(record.offset).encode()),
@@ -296,6 +399,10 @@ class InboxConsumer:
             ("kasane_dlt_attempts", str(attempts).encode()),
             ("kasane_dlt_at", datetime.now(UTC).isoformat().encode()),
         ]
+        original = [(k, v) for k, v in record.headers if not k.startswith("kasane_dlt_")]
+        value: bytes | None = record.value
+        headers = original + position
+        dropped = False
         delay = 0.5
         while True:
             try:
@@ -303,29 +410,50 @@ class InboxConsumer:
                     self._dlt = idempotent_producer(self.settings)
                     await self._dlt.start()
                 await self._dlt.send_and_wait(
-                    self.settings.dead_letter_topic, value=record.value, key=record.key,
-                    headers=headers,
+                    self.settings.dead_letter_topic, value=value, key=record.key, headers=headers,
                 )
                 break
+            except MessageSizeTooLargeError:
+                await self._reset_dlt_producer()  # a refused batch leaves its sequence behind
+                if dropped:
+                    raise  # even the bare position does not fit: a broken dead-letter topic
+                dropped = True
+                size = len(record.value or b"") + sum(len(k) + len(v or b"") for k, v in original)
+                value, headers = None, [*position, ("kasane_dlt_value_dropped", str(size).encode())]
             except (KafkaError, OSError) as exc:
                 # Until the dead letter is safely stored the offset is not committed.
                 log.warning("dead-letter publish failed, retrying: %s", describe_error(exc))
-                if self._dlt is not None:
-                    with contextlib.suppress(Exception):
-                        await self._dlt.stop()
-                    self._dlt = None
+                await self._reset_dlt_producer()
                 if stop.is_set():
                     raise
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
-        metrics.dead_letters.add(1, {"group": self.name})
-        log.error(
-            "dead-lettered %s:%s@%s: %s", record.topic, record.partition, record.offset, reason
+        metrics.dead_letters.add(1, {"group": self.name, "topic": record.topic})
+        # WARNING: the sender's fault, not this process's (an internal error was already
+        # logged with its trace). Position and reason only, never the value.
+        log.warning(
+            "dead-lettered %s:%s@%s: %s", record.topic, record.partition, record.offset, reason,
+            extra={"topic": record.topic, "partition": record.partition, "offset": record.offset,
+                   "reason": reason[:1000]},
         )
 
+    async def _reset_dlt_producer(self) -> None:
+        if self._dlt is not None:
+            with contextlib.suppress(Exception):
+                await self._dlt.stop()
+            self._dlt = None
+
     def _record_lag(self, consumer: AIOKafkaConsumer) -> None:
+        assignment = consumer._subscription.subscription
+        if assignment is None or assignment.assignment is None:
+            return
         for tp in consumer.assignment():
-            highwater = consumer.highwater(tp)
+            state = assignment.assignment.state_value(tp)
+            if state is None:
+                continue
+            end = state.lso if state.lso not in (None, -1) else state.highwater
             position = self._next_offset.get(tp)
-            if highwater is not None and position is not None:
-                metrics.consumer_lag[(self.name, tp.topic, tp.partition)] = max(highwater - position, 0)
+            if position is None and state.has_valid_position:
+                position = state.position
+            if end is not None and position is not None:
+                metrics.consumer_lag[(self.name, tp.topic, tp.partition)] = max(end - position, 0)

@@ -114,6 +114,8 @@ class OutboxRelay:
         self._partitioner = DefaultPartitioner()
         self._topic_partitions: dict[str, list[int]] = {}
         self._key_partitions: dict[tuple[str, bytes | None], int] = {}
+        metrics.relay_leader[settings.service] = 0
+        metrics.outbox_parked.setdefault(settings.service, 0)  # no row is parked yet (issue 13)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Campaign for leadership, publish while leading, step down when ``stop`` is set."""
@@ -123,6 +125,7 @@ class OutboxRelay:
                 conn = await connect(self.settings.database_url)
                 if await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):
                     self.is_leader = True
+                    metrics.relay_leader[self.settings.service] = 1
                     log.info("outbox relay leads", extra={"service": self.settings.service})
                     await self._lead(conn, stop)
                 else:
@@ -134,6 +137,7 @@ class OutboxRelay:
                 await _sleep_unless(stop, 1.0)
             finally:
                 self.is_leader = False
+                metrics.relay_leader[self.settings.service] = 0
                 if conn is not None:
                     with contextlib.suppress(Exception):
                         await conn.close()  # ends the session: the lock goes to a standby
@@ -164,6 +168,7 @@ class OutboxRelay:
                     backoff = min(backoff * 2, 10.0)
                     continue
                 backoff = 0.5
+                metrics.relay_last_publish[self.settings.service] = time.time()
                 if sent < self.settings.relay_batch_size:
                     waiter = asyncio.ensure_future(wake.wait())
                     stopper = asyncio.ensure_future(stop.wait())
@@ -347,8 +352,14 @@ class OutboxRelay:
         if not force and now - self._last_backlog_read < 1.0:
             return
         self._last_backlog_read = now
-        count = await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+        row = await conn.fetchrow(
+            """SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8
+                 FROM outbox WHERE published_at IS NULL"""
+        )
+        assert row is not None  # an aggregate always answers one row
+        count, oldest = row[0], row[1]
         metrics.outbox_backlog[self.settings.service] = count
+        metrics.outbox_oldest_age[self.settings.service] = max(oldest, 0.0)
 
     async def _housekeep(self, conn: asyncpg.Connection) -> None:
         now = time.monotonic()

@@ -157,13 +157,18 @@ def add_probes(
     app: FastAPI,
     required: dict[str, ReadinessCheck],
     informational: dict[str, ReadinessCheck] | None = None,
+    failing: Callable[[], list[str]] | None = None,
 ) -> None:
-    """``/healthz`` answers while the process lives; ``/readyz`` is 503 unless every
+    """``/healthz`` answers while the process lives (503 naming them while ``failing``
+    returns parts that cannot recover: restart the process); ``/readyz`` is 503 unless every
     ``required`` check passes (``informational`` ones are reported, never fail it)."""
 
     @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def healthz() -> JSONResponse:
+        broken = failing() if failing else []
+        if broken:
+            return JSONResponse({"status": "failing", "failing": broken}, status_code=503)
+        return JSONResponse({"status": "ok"})
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
