@@ -15,6 +15,7 @@ from aiokafka.errors import GroupCoordinatorNotAvailableError
 from kasane_shared.contracts.partner import PartnerConsultationSubmitted
 from kasane_shared.events.envelope import Envelope, encode
 from kasane_shared.service import build_worker
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.app import client_for
 from tests.support.service_env import ServiceEnv
@@ -63,3 +64,12 @@ def partner_record(external_id: str, *, key: str | None = None, now: datetime | 
 
 async def consultation(svc: ServiceEnv, external_id: str) -> list:
     return await svc.pool.fetch("SELECT id FROM consultations WHERE external_id = $1", external_id)
+
+
+def metric(text: str, name: str, labels: dict[str, str]) -> float | None:
+    """The value of the series ``name`` whose labels include ``labels``, in a /metrics page."""
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return float(sample.value)
+    return None
