@@ -60,7 +60,7 @@ CORPUS: list[tuple[str, bytes | None, bytes | None, Headers]] = [
     ("unknown field on a strict topic", b"K", _data(name="someone"), _base()),
     ("missing ce_id", b"K", _valid(), _set("ce_id", None)),
     ("missing ce_time", b"K", _valid(), _set("ce_time", None)),
-    ("duplicated ce_type", b"K", _valid(), _base() + [("ce_type", b"kasane.partner.consultation.submitted.v1")]),
+    ("duplicated ce_type", b"K", _valid(), [*_base(), ("ce_type", b"kasane.partner.consultation.submitted.v1")]),
     ("wrong content type", b"K", _valid(), _set("content-type", b"text/plain")),
     ("wrong specversion", b"K", _valid(), _set("ce_specversion", b"0.3")),
     ("null key", None, _valid(), _base()),
