@@ -66,6 +66,7 @@ async def test_committed_rows_publish_in_order_and_rolled_back_ones_never(stack:
     assert header(first, "ce_source") == "/kasane/test"
     assert header(first, "ce_type") == ThingRecorded.event_type
     assert header(first, "ce_subject") == f"thing/{first.key.decode()}"
+    assert header(first, "ce_dataschema") == f"https://kasane.example/events/{ThingRecorded.event_type}.json"
     ids = await env.pool.fetch("SELECT id::text FROM outbox ORDER BY seq")
     assert sorted(header(r, "ce_id") for r in records) == sorted(r["id"] for r in ids)
 

@@ -39,6 +39,7 @@ from opentelemetry.trace import Link, SpanKind
 
 from kasane_shared import metrics
 from kasane_shared.db.pool import connect
+from kasane_shared.events.base import schema_uri
 from kasane_shared.events.envelope import Envelope, encode
 from kasane_shared.kafka import idempotent_producer
 from kasane_shared.logs import describe_error
@@ -344,6 +345,7 @@ class OutboxRelay:
                 subject=row["subject"],
                 key=row["aggregate_id"],
                 trace_headers=trace_headers,
+                dataschema=schema_uri(row["type"]),  # the $id of docs/events/schemas/<type>.json
             )
         )
 
