@@ -171,3 +171,15 @@ async def test_a_long_handler_keeps_its_partition(stack: TestStack) -> None:
     assert calls == 1
     assert await _count(env, "SELECT count(*) FROM applied") == 1
 
+
+
+async def test_a_v1_event_with_a_field_added_by_a_newer_publisher_is_applied(stack: TestStack) -> None:
+    """Tolerant reader on Kasane's own topics: a new optional field is a compatible change."""
+    env = await make_things_env(stack, "tolerant")
+    thing = uuid.uuid4()
+    newer = _record(thing, 7, data={"thing_id": str(thing), "n": 7, "poison": False, "added_later": {"x": 1}})
+    await _produce(env, newer)
+    async with running(env.consumer()):
+        await eventually(lambda: _committed(env), lambda n: n == 1, what="offset committed")
+    assert [r["n"] for r in await env.pool.fetch("SELECT n FROM applied")] == [7]
+    assert await read_topic(stack.bootstrap, env.settings.dead_letter_topic, settle=1.0) == []
