@@ -96,9 +96,9 @@ def infra(with_services: bool = False) -> dict[str, str]:
 def up() -> None:
     started = time.monotonic()
     env = infra(with_services=True)
-    with step("migrations of the four services' databases"):
+    with step("migrations, the four services' databases"):
         services.migrate_all(env)
-    with step("the four services, API and worker each, until each one's /readyz answers 200"):
+    with step("services: API and worker each, until /readyz answers 200"):
         services.start_all(env)
     print_summary(time.monotonic() - started)
 
@@ -155,6 +155,9 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"export {k}={shlex.quote(v)}")
         else:
             status()
+    except BrokenPipeError:  # `kasane-stack status | head`
+        sys.stderr.close()
+        raise SystemExit(0) from None
     except KeyboardInterrupt:
         print_failure(Failure(f"kasane-stack {args.command} was interrupted",
                               fix="run it again: every step resumes or starts over cleanly"))
