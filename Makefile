@@ -24,7 +24,8 @@ status: deps
 test-servers: deps
 	@mode=$$($(BIN)/python -m kasane_devstack.servers) && \
 	if [ "$$mode" = local ]; then $(BIN)/kasane-stack up; \
-	else echo "[kasane] the tests use $$mode servers (KASANE_TEST_SERVERS): the local stack is not started"; fi
+	elif [ "$$mode" = env ]; then echo "[kasane] the tests use your servers ($$KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL): no local server is started"; \
+	else echo "[kasane] the tests use Kafka and PostgreSQL in containers (KASANE_TEST_SERVERS=containers): no local server is started"; fi
 
 ## The same set-up as `make up` (unless you name your own servers), then the whole test suite
 test: test-servers
