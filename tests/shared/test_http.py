@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -53,6 +54,19 @@ async def test_a_token_signed_by_another_key_is_401(client: httpx.AsyncClient) -
     forged = jwt.encode({"sub": "x", "agency": "sk-jiritsu", "scope": "things:read", "aud": "kasane",
                          "iss": "kasane-dev", "exp": int(time.time()) + 60}, other, algorithm="ES256")
     r = await client.get("/v1/me", headers={"Authorization": f"Bearer {forged}"})
+    assert r.status_code == 401 and r.json()["title"] == "Unauthorized"
+
+
+@pytest.mark.parametrize("issuer", ["https://someone-else.example", None])
+async def test_a_token_from_another_or_no_issuer_is_401(stack: TestStack, client: httpx.AsyncClient,
+                                                          issuer: str | None) -> None:
+    """Signed by a trusted key, but not issued by the configured issuer (or naming none)."""
+    claims = {"sub": "x", "agency": "sk-jiritsu", "scope": "things:read", "aud": "kasane",
+              "exp": int(time.time()) + 60}
+    if issuer:
+        claims["iss"] = issuer
+    token = jwt.encode(claims, (stack.keys_dir / "dev-jwt.key.pem").read_bytes(), algorithm="ES256")
+    r = await client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401 and r.json()["title"] == "Unauthorized"
 
 
@@ -120,6 +134,25 @@ async def test_a_retried_post_returns_the_first_result(
     assert again.json() == first.json()
     assert again.headers.get("idempotent-replayed") == "true"
     assert await _counts(env) == (before[0] + 1, before[1] + 2)
+
+
+async def test_a_replay_is_authorized_again_and_audited(
+    stack: TestStack, env: ThingsEnv, client: httpx.AsyncClient
+) -> None:
+    """A retry after the caller lost sight of what it created gets 404, not the stored
+    record; a replay it may see is a read, recorded in the audit log."""
+    headers = {**stack.auth("sk-jiritsu", "things:write"), "Idempotency-Key": "replay-recheck"}
+    first = await client.post("/v1/things", json={"label": "recheck"}, headers=headers)
+    thing_id = first.json()["id"]
+    reads = "SELECT count(*) FROM audit_log WHERE resource_id = $1 AND action = 'read' AND purpose = 'replay'"
+    await env.pool.execute("UPDATE things SET hidden = true WHERE id = $1", uuid.UUID(thing_id))
+    hidden = await client.post("/v1/things", json={"label": "recheck"}, headers=headers)
+    assert hidden.status_code == 404 and "recheck" not in hidden.text
+    assert await env.pool.fetchval(reads, thing_id) == 0
+    await env.pool.execute("UPDATE things SET hidden = false WHERE id = $1", uuid.UUID(thing_id))
+    again = await client.post("/v1/things", json={"label": "recheck"}, headers=headers)
+    assert again.status_code == 201 and again.json() == first.json()
+    assert await env.pool.fetchval(reads, thing_id) == 1
 
 
 async def test_concurrent_retries_with_one_key_write_once(

@@ -7,14 +7,19 @@ The suite once failed from 00:00 to 09:00 in Japan, because tests took the machi
 day while the services took Japan's; it passed at every hour CI happened to run. These runs
 put the test process, the services it runs in-process and the service processes it starts
 (end-to-end tests) at the hours that broke it, with libfaketime (Debian's ``faketime``
-package, installed when missing). ``--at HH:MM`` is the most recent such time in the zone;
+package, installed when missing). ``--at HH:MM`` is that time on the municipality's
+current day (so the faked day is the real one: only the hour moves, and instants the
+database stamps stay on the same day as the calendar the services compute);
 ``--at YYYY-MM-DDTHH:MM`` is that moment (month and fiscal-year ends).
 
 Kafka (Java) and PostgreSQL keep the real clock: they are shared servers, libfaketime is
 unreliable under the JVM, and test topics take the broker's append time for their
-timestamps (``TestStack.ensure_topics``). So what is proven is the services' calendar
-logic in Python, where every "today" is computed; tests that compare the two clocks on
-purpose pass in either case (``test_a_consent_ends_with_the_municipalitys_day_…``).
+timestamps (``TestStack.ensure_topics``), so a broker neither refuses records stamped "in
+the future" nor expires ones stamped months ago. What is proven is the services' calendar
+logic in Python, where every "today" is computed. Instants stamped by the database
+(``ce_time``, timeline entries) keep the real time; at HH:MM runs they fall on the same
+municipal day as the faked clock, at fixed dates they do not, so those runs take only the
+suites that cut by month without mixing the two clocks (community's statistics).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from tests.support.clock import now, zone
@@ -52,12 +57,11 @@ def library() -> str:
 
 
 def target(spec: str, at: datetime) -> datetime:
-    """The moment ``spec`` names in the municipality's zone (HH:MM: the latest before ``at``)."""
+    """The moment ``spec`` names in the municipality's zone (HH:MM: on the day of ``at``)."""
     if "T" in spec:
         return datetime.fromisoformat(spec).replace(tzinfo=zone())
     hour, minute = (int(x) for x in spec.split(":"))
-    moment = at.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    return moment - timedelta(days=1) if moment > at else moment
+    return at.replace(hour=hour, minute=minute, second=0, microsecond=0)
 
 
 def faked_env(offset_seconds: int) -> dict[str, str]:

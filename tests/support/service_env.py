@@ -29,8 +29,7 @@ from kasane_shared.events.consumer import InboxConsumer
 from kasane_shared.events.envelope import Envelope, encode
 from kasane_shared.events.relay import OutboxRelay
 from kasane_shared.events.streams import all_topics
-from kasane_shared.profile import load_profile
-from kasane_shared.service import ServiceSpec, WorkerContext, build_api
+from kasane_shared.service import ServiceSpec, WorkerContext, bind, build_api
 from kasane_shared.settings import ServiceSettings
 
 from tests.support.app import client_for
@@ -59,14 +58,14 @@ class ServiceEnv:
             runners.append(OutboxRelay(self.settings, source=self.spec.stream.source))
         if consumer and self.spec.consumes:
             runners.append(InboxConsumer(self.settings, self.pool, topics=[s.name for s in self.spec.consumes],
-                                         handlers=self.spec.handlers(self.context),
+                                         handlers=bind(self.spec.handlers, self.context),
                                          strict_topics=[s.name for s in self.spec.strict_topics]))
         async with running(*runners) as stop:
             yield stop
 
     @property
     def context(self) -> WorkerContext:
-        return WorkerContext(settings=self.settings, profile=load_profile(self.settings.profile_path))
+        return self.spec.context(self.settings, self.spec.load_profile(self.settings))
 
     async def run_job(self, name: str) -> None:
         """Run one tick of a periodic job now (what the worker does on its schedule)."""

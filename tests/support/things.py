@@ -55,9 +55,20 @@ Writer = Annotated[Principal, Depends(require("things:write"))]
 Reader = Annotated[Principal, Depends(require("things:read"))]
 
 
+async def _visible(conn: asyncpg.Connection, thing_id: uuid.UUID) -> asyncpg.Record:
+    row = await conn.fetchrow("SELECT id, label, version FROM things WHERE id = $1 AND NOT hidden", thing_id)
+    if row is None:
+        raise NotFound("no such thing")
+    return row
+
+
 @router.post("/v1/things", status_code=201, response_model=ThingRead)
 async def create_thing(body: ThingCreate, conn: Conn, principal: Writer, idem: Idempotency):
-    if (replay := await idem.replay(conn, body)) is not None:
+    async def recheck(stored: dict) -> None:
+        await _visible(conn, uuid.UUID(stored["id"]))
+        await audit.record(conn, principal, "read", "thing", stored["id"], purpose="replay")
+
+    if (replay := await idem.replay(conn, body, recheck=recheck)) is not None:
         return replay
     thing_id = uuid.uuid4()
     await conn.execute("INSERT INTO things (id, label) VALUES ($1, $2)", thing_id, body.label)
@@ -69,9 +80,7 @@ async def create_thing(body: ThingCreate, conn: Conn, principal: Writer, idem: I
 
 @router.get("/v1/things/{thing_id}", response_model=ThingRead)
 async def read_thing(thing_id: uuid.UUID, conn: Conn, principal: Reader) -> ThingRead:
-    row = await conn.fetchrow("SELECT id, label, version FROM things WHERE id = $1", thing_id)
-    if row is None:
-        raise NotFound("no such thing")
+    row = await _visible(conn, thing_id)
     await audit.record(conn, principal, "read", "thing", thing_id, purpose="test")
     return ThingRead(**dict(row))
 

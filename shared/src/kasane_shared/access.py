@@ -52,6 +52,7 @@ async def grant(
         uuid.uuid4(), principal.agency_id, principal.subject, resource_type, str(resource_id), reason,
         hours * 3600,
     )
+    assert row is not None  # INSERT … RETURNING always returns the row
     await audit.record(conn, principal, "break_glass", resource_type, resource_id, purpose=reason,
                        break_glass=True)
     return BreakGlassGrant(id=row["id"], resource_type=row["resource_type"],
@@ -62,13 +63,14 @@ async def break_glass_reason(
     conn: asyncpg.Connection, principal: Principal, resource_type: str, resource_id: uuid.UUID | str
 ) -> str | None:
     """The stated reason of this caller's active grant on the record, or None."""
-    return await conn.fetchval(
+    reason: str | None = await conn.fetchval(
         """SELECT reason FROM break_glass_grants
             WHERE agency_id = $1 AND actor = $2 AND resource_type = $3 AND resource_id = $4
               AND expires_at > now()
             ORDER BY expires_at DESC LIMIT 1""",
         principal.agency_id, principal.subject, resource_type, str(resource_id),
     )
+    return reason
 
 
 def break_glass_router(resource_types: set[str]) -> APIRouter:

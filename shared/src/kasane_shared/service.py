@@ -18,20 +18,26 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
+from typing import Any, Protocol, cast
 
 import asyncpg
 import uvicorn
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
+from kasane_shared import calendar
+from kasane_shared.auth.scopes import Scope
 from kasane_shared.auth.tokens import TokenVerifier
-from kasane_shared.db.migrate import load, migrate, shared_migrations
+from kasane_shared.db.migrate import Migration, load, migrate, shared_migrations
 from kasane_shared.db.pool import connect, create_pool
-from kasane_shared.events.base import Stream
-from kasane_shared.events.consumer import Handler, InboxConsumer
+from kasane_shared.events.base import Event, Stream
+from kasane_shared.events.consumer import EventContext, Handler, InboxConsumer
+from kasane_shared.events.deadletters import read_dead_letters, replay
 from kasane_shared.events.relay import OutboxRelay
 from kasane_shared.http.app import KafkaProbe, add_probes, create_app, database_ready
+from kasane_shared.http.me import router as me
 from kasane_shared.logs import configure_logging, describe_error
+from kasane_shared.policy import PolicyDoc
 from kasane_shared.profile import MunicipalityProfile, load_profile
 from kasane_shared.settings import ServiceSettings
 from kasane_shared.telemetry import instrument_app, setup_telemetry, start_metrics_server
@@ -41,10 +47,38 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class WorkerContext:
-    """What periodic jobs get besides their connection."""
+    """What handlers and periodic jobs get besides their connection."""
 
     settings: ServiceSettings
     profile: MunicipalityProfile
+    rules: Any = None  # the service's rules, built once at start (ServiceSpec.build_rules)
+
+
+class BoundHandler(Protocol):
+    """An event handler: a plain async function of the connection, the event, where it came
+    from, and the worker's context (profile, rules, settings)."""
+
+    def __call__(self, conn: asyncpg.Connection, event: Any, ctx: EventContext,
+                 worker: WorkerContext, /) -> Awaitable[None]: ...
+
+
+HandlerTable = Mapping[type[Event], BoundHandler]
+# the older form, a factory of handlers by wire type; being replaced by HandlerTable
+HandlerFactory = Callable[[WorkerContext], Mapping[str, Handler]]
+
+
+def bind(table: HandlerTable | HandlerFactory, worker: WorkerContext) -> dict[str, Handler]:
+    """The consumer's handlers by wire type, each given the worker's context."""
+    if callable(table):
+        return dict(table(worker))
+
+    def bound(handler: BoundHandler) -> Handler:
+        async def handle(conn: asyncpg.Connection, event: Any, ctx: EventContext) -> None:
+            await handler(conn, event, ctx, worker)
+
+        return handle
+
+    return {event_type.event_type: bound(handler) for event_type, handler in table.items()}
 
 
 @dataclass(frozen=True)
@@ -69,24 +103,38 @@ class ServiceSpec:
     migrations: Traversable
     stream: Stream | None = None
     consumes: Sequence[Stream] = ()
-    # built once per worker, so handlers can hold the profile and settings they need
-    handlers: Callable[[WorkerContext], Mapping[str, Handler]] = lambda _ctx: {}
+    # every event the service acts on and its handler, in one table (Cosmic Python's registry)
+    handlers: HandlerTable | HandlerFactory = field(default_factory=dict)
     strict_topics: Sequence[Stream] = ()  # inbound topics: unknown types are dead-lettered
     jobs: Sequence[PeriodicJob] = ()
     openapi_tags: list[dict[str, str]] = field(default_factory=list)
     # profile rules sections this service reads, validated when a process starts (a broken
     # threshold stops the start instead of failing the first request that needs it)
     rules: Mapping[str, type[BaseModel]] = field(default_factory=dict)
+    # the service's rules object, built once from the profile at start (app.state.rules,
+    # WorkerContext.rules; routes take it through kasane_shared.http.deps.current_rules)
+    build_rules: Callable[[MunicipalityProfile], Any] | None = None
+    scopes: Sequence[Scope] = ()  # the scopes its routes require (declared in its scopes module)
+    policy: PolicyDoc | None = None  # its access policy, as docs/access.md shows it
 
-    def all_migrations(self) -> list:
+    def all_migrations(self) -> list[Migration]:
         return shared_migrations() + load(f"kasane_{self.name}", self.migrations)
 
     def load_profile(self, settings: ServiceSettings) -> MunicipalityProfile:
-        """The municipality profile, with this service's rules sections validated."""
+        """The municipality profile, with this service's rules sections validated; the
+        process's calendar takes the municipality's zone."""
         profile = load_profile(settings.profile_path)
         for section, model in self.rules.items():
             profile.rules_section(section, model)
+        calendar.configure(profile.municipality.zone)
         return profile
+
+    def rules_of(self, profile: MunicipalityProfile) -> Any:
+        """The service's rules for ``profile`` (None when it has none)."""
+        return self.build_rules(profile) if self.build_rules is not None else None
+
+    def context(self, settings: ServiceSettings, profile: MunicipalityProfile) -> WorkerContext:
+        return WorkerContext(settings=settings, profile=profile, rules=self.rules_of(profile))
 
 
 def build_api(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
@@ -97,6 +145,7 @@ def build_api(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.profile = spec.load_profile(settings)
+        app.state.rules = spec.rules_of(app.state.profile)
         app.state.verifier = TokenVerifier(
             public_key_files=settings.jwt_public_key_files,
             jwks_url=settings.jwt_jwks_url,
@@ -118,8 +167,6 @@ def build_api(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         settings=settings, title=spec.title, description=spec.description,
         version=spec.version, lifespan=lifespan, openapi_tags=spec.openapi_tags or None,
     )
-    from kasane_shared.http.me import router as me
-
     app.include_router(me)
     for router in spec.routers():
         app.include_router(router)
@@ -152,7 +199,7 @@ async def _run_job(job: PeriodicJob, pool: asyncpg.Pool, ctx: WorkerContext, sto
             async with pool.acquire() as conn, conn.transaction():
                 # One replica runs a tick; the others skip it.
                 if await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", lock_key):
-                    await job.run(conn, ctx)
+                    await job.run(cast(asyncpg.Connection, conn), ctx)
         except Exception as exc:
             log.error("job %s failed: %s", job.name, describe_error(exc))
 
@@ -170,12 +217,12 @@ def build_worker(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         )
         app.state.pool = pool
         stop = asyncio.Event()
-        ctx = WorkerContext(settings=settings, profile=profile)
+        ctx = spec.context(settings, profile)
         relay = OutboxRelay(settings, source=spec.stream.source) if spec.stream else None
         consumer = (
             InboxConsumer(
                 settings, pool, topics=[s.name for s in spec.consumes],
-                handlers=spec.handlers(ctx), strict_topics=[s.name for s in spec.strict_topics],
+                handlers=bind(spec.handlers, ctx), strict_topics=[s.name for s in spec.strict_topics],
             )
             if spec.consumes
             else None
@@ -233,7 +280,7 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
     rp.add_argument("--all", action="store_true", help="replay every dead letter")
     args = parser.parse_args(argv)
 
-    settings = spec.settings_class()  # type: ignore[call-arg]
+    settings = spec.settings_class()  # values come from the environment
     configure_logging(spec.name, settings.log_level)
     if args.command == "api":
         uvicorn.run(build_api(spec, settings), host=settings.http_host, port=settings.http_port,
@@ -247,8 +294,6 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
     elif args.command == "openapi":
         print(json.dumps(build_api(spec, settings).openapi(), ensure_ascii=False, indent=2))
     elif args.command == "dlt":
-        from kasane_shared.events.deadletters import read_dead_letters, replay
-
         if args.dlt_command == "list":
             for letter in asyncio.run(read_dead_letters(settings)):
                 print(json.dumps(letter.summary(), ensure_ascii=False))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # field name -> the deployment-wide variable it falls back to
@@ -66,7 +66,8 @@ class ServiceSettings(BaseSettings):
 
     jwt_public_key_files: Annotated[list[Path], NoDecode] = []
     jwt_jwks_url: str | None = None
-    jwt_issuer: str | None = None
+    # always required: with no issuer to check, a token from any issuer the keys trust would pass
+    jwt_issuer: str = Field(min_length=1)
     jwt_audience: str = "kasane"
 
     http_host: str = "127.0.0.1"

@@ -68,7 +68,7 @@ def setup_telemetry(settings: ServiceSettings, *, role: str) -> None:
                 provider.add_span_processor(SimpleSpanProcessor(exporter))
             from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 
-            instrumentor = AsyncPGInstrumentor()
+            instrumentor = AsyncPGInstrumentor()  # type: ignore[no-untyped-call]
             if not instrumentor.is_instrumented_by_opentelemetry:
                 instrumentor.instrument()
         if "metrics" not in _configured:

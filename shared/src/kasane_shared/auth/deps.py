@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from kasane_shared.auth.scopes import Scope
 from kasane_shared.auth.tokens import InvalidToken, Principal, TokenVerifier
 from kasane_shared.http.problems import Problem
 
@@ -49,8 +50,9 @@ async def authenticate(
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
 
 
-def require(*scopes: str) -> Callable[..., Awaitable[Principal]]:
-    """A dependency that admits a caller whose token has every one of ``scopes``."""
+def require(*wanted: str | Scope) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that admits a caller whose token has every one of ``wanted`` scopes."""
+    scopes = [str(s) for s in wanted]
 
     async def _check(principal: CurrentPrincipal) -> Principal:
         missing = [s for s in scopes if not principal.has(s)]

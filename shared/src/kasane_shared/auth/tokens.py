@@ -41,7 +41,7 @@ class TokenVerifier:
         *,
         public_key_files: list[Path] | None = None,
         jwks_url: str | None = None,
-        issuer: str | None = None,
+        issuer: str,
         audience: str | None = "kasane",
         leeway_seconds: int = 30,
     ) -> None:
@@ -49,6 +49,8 @@ class TokenVerifier:
         self._jwks = PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
         if not self._keys and self._jwks is None:
             raise ValueError("configure jwt_public_key_files or jwt_jwks_url")
+        if not issuer:
+            raise ValueError("configure jwt_issuer: tokens from an unnamed issuer are never accepted")
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway_seconds
@@ -77,7 +79,7 @@ class TokenVerifier:
                     audience=self._audience,
                     issuer=self._issuer,
                     leeway=self._leeway,
-                    options={"require": ["exp", "sub", "agency"]},
+                    options={"require": ["exp", "sub", "agency", "iss"]},
                 )
             except jwt.InvalidSignatureError as exc:
                 last = exc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, cast
 
 import asyncpg
 from fastapi import Depends, Request
@@ -41,7 +41,8 @@ async def transaction(request: Request) -> AsyncIterator[asyncpg.Connection]:
     """One connection in one transaction for the whole request; rolled back on any error."""
     pool: asyncpg.Pool = request.app.state.pool
     async with pool.acquire() as conn, conn.transaction():
-        yield conn
+        # a pool's proxy behaves as the connection it wraps
+        yield cast(asyncpg.Connection, conn)
 
 
 # scope="function": the transaction commits before the response is sent, so a client

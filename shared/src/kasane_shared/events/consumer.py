@@ -23,7 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -259,7 +259,7 @@ class InboxConsumer:
                     )
                     if not claimed:
                         return "duplicate"
-                    await handler(conn, event, context)
+                    await handler(cast(asyncpg.Connection, conn), event, context)
                 return "applied"
             except Rejected as exc:
                 await self._dead_letter(record, f"rejected: {exc}", attempt + 1, stop)

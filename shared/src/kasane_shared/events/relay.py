@@ -322,7 +322,7 @@ class OutboxRelay:
             self._topic_partitions[topic] = partitions
         if len(self._key_partitions) > 100_000:
             self._key_partitions.clear()
-        known = self._key_partitions[(topic, key)] = self._partitioner(key, partitions, partitions)
+        known = self._key_partitions[(topic, key)] = int(self._partitioner(key, partitions, partitions))
         return known
 
     def _encode(self, row: asyncpg.Record) -> tuple[bytes | None, bytes, list[tuple[str, bytes]]]:

@@ -148,7 +148,7 @@ async def database_ready(pool: asyncpg.Pool) -> bool:
     try:
         async with asyncio.timeout(2):
             async with pool.acquire() as conn:
-                return await conn.fetchval("SELECT 1") == 1
+                return bool(await conn.fetchval("SELECT 1") == 1)
     except Exception:
         return False
 

@@ -1,8 +1,10 @@
-"""Dependencies every route can ask for: the municipality profile and the settings."""
+"""Dependencies every route can ask for: the municipality profile, the settings, and the
+service's rules (built once from the profile when the process starts; each service names
+its own type: ``Rules = Annotated[IntakeRules, Depends(current_rules)]``)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -11,12 +13,19 @@ from kasane_shared.settings import ServiceSettings
 
 
 def _profile(request: Request) -> MunicipalityProfile:
-    return request.app.state.profile
+    profile: MunicipalityProfile = request.app.state.profile
+    return profile
 
 
 def _settings(request: Request) -> ServiceSettings:
-    return request.app.state.settings
+    settings: ServiceSettings = request.app.state.settings
+    return settings
 
 
 Profile = Annotated[MunicipalityProfile, Depends(_profile)]
 Settings = Annotated[ServiceSettings, Depends(_settings)]
+
+
+def current_rules(request: Request) -> Any:
+    """The service's rules object (``ServiceSpec.build_rules``), validated at start."""
+    return request.app.state.rules

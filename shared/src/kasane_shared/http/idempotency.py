@@ -2,6 +2,11 @@
 write. The key is claimed in the request's own transaction, so two concurrent requests
 with one key serialise on the row: the second waits, then replays the first's result.
 Keys are scoped to the calling agency and kept for a day.
+
+A replay is a read of what the first request created, so it is authorized again: the
+route passes ``recheck``, which asks the service's policy whether the caller may still see
+the stored result (a consent withdrawn or a team left since the first request closes it)
+and writes the read's audit row; it raises the route's 404 when not.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import asyncpg
@@ -21,6 +27,9 @@ from kasane_shared.http.problems import Problem, field_error
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 REPLAYED = "Idempotent-Replayed"
+# given the stored response body; raises (404) when the caller may no longer see it, and
+# records the read in the audit log
+Recheck = Callable[[Any], Awaitable[None]]
 
 
 class IdempotencyKey:
@@ -37,8 +46,10 @@ class IdempotencyKey:
         canonical = json.dumps(jsonable_encoder(payload), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
-    async def replay(self, conn: asyncpg.Connection, payload: Any) -> JSONResponse | None:
-        """The stored response of an earlier request with this key, or None to go ahead."""
+    async def replay(self, conn: asyncpg.Connection, payload: Any, *,
+                     recheck: Recheck | None = None) -> JSONResponse | None:
+        """The stored response of an earlier request with this key (after ``recheck`` let the
+        caller see it again), or None to go ahead."""
         if self.key is None:
             return None
         request_hash = self._hash(payload)
@@ -62,6 +73,8 @@ class IdempotencyKey:
                 errors=[field_error("Idempotency-Key", "already used for a different request",
                                     location="header")],
             )
+        if recheck is not None and row["status_code"] is not None and row["status_code"] < 300:
+            await recheck(row["response"])
         return JSONResponse(row["response"], status_code=row["status_code"], headers={REPLAYED: "true"})
 
     async def respond(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -26,8 +27,17 @@ def encode_cursor(*values: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def invalid_cursor(name: str = "cursor") -> Problem:
+    """The one answer to a cursor this API did not return: 400, naming the parameter."""
+    return Problem(
+        f"{name}: not a cursor this API returned",
+        status=400, title="Bad Request", slug="invalid-cursor",
+        errors=[field_error(name, "not a cursor this API returned", location="query")],
+    )
+
+
 def decode_cursor(cursor: str, parts: int) -> list[str]:
-    """The sort key inside ``cursor``; 400 naming the parameter when it is not ours."""
+    """The sort key inside ``cursor`` as strings; 400 naming the parameter when it is not ours."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -35,8 +45,17 @@ def decode_cursor(cursor: str, parts: int) -> list[str]:
             return values
     except (ValueError, UnicodeDecodeError):
         pass
-    raise Problem(
-        "cursor: not a cursor this API returned",
-        status=400, title="Bad Request", slug="invalid-cursor",
-        errors=[field_error("cursor", "not a cursor this API returned", location="query")],
-    )
+    raise invalid_cursor()
+
+
+def cursor_key(cursor: str | None, *parsers: Callable[[str], Any]) -> tuple[Any, ...] | None:
+    """The typed sort key a cursor encodes (one parser per part, e.g. ``datetime.fromisoformat,
+    UUID``), None without a cursor; any cursor that is not ours, or whose parts do not parse,
+    is the same 400 naming ``cursor``."""
+    if cursor is None or cursor == "":
+        return None
+    values = decode_cursor(cursor, len(parsers))
+    try:
+        return tuple(parse(v) for parse, v in zip(parsers, values, strict=True))
+    except (ValueError, TypeError, OverflowError):
+        raise invalid_cursor() from None

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import uuid4
 
 import asyncpg
+from kasane_shared import calendar
 from kasane_shared.contracts.codes import ReferralStatus, ReferralTarget, TeamRole
 from kasane_shared.contracts.intake import (
     ConsultationReceived,
@@ -80,7 +81,7 @@ class IntakeFacts:
         ))
         if event.consent_to_share:
             await consents.record_referral_consent(conn, referral_id=event.referral_id, person_id=event.person_id,
-                                                   household_id=event.household_id, on=ctx.time.date())
+                                                   household_id=event.household_id, on=calendar.day_of(ctx.time))
 
     async def referral_status(
         self, conn: asyncpg.Connection, event: ReferralStatusChanged, ctx: EventContext,

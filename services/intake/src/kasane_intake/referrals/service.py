@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 import asyncpg
-from kasane_shared import audit
+from kasane_shared import audit, calendar
 from kasane_shared.contracts.codes import ReferralStatus, ReferralTarget
 from kasane_shared.contracts.intake import ConsultationReferred, OutreachRequested, ReferralStatusChanged
 from kasane_shared.events import outbox
@@ -94,7 +94,7 @@ async def create_referral(
         age_band = consultation["age_band"]
         if consultation["person_id"] is not None:
             person = await persons.get_person(conn, consultation["person_id"])
-            age_band = persons.person_age_band(person, consultation["received_at"].date()) or age_band
+            age_band = persons.person_age_band(person, calendar.day_of(consultation["received_at"])) or age_band
         await outbox.enqueue(conn, OutreachRequested(
             referral_id=row["id"], consultation_id=consultation["id"], from_agency_id=viewer.agency,
             reason_code=body.reason_code, age_band=age_band,
