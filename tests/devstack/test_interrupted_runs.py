@@ -17,7 +17,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 from kasane_devstack import kafka, procs
-from kasane_devstack.kafka import Broker
+from kasane_devstack.kafka import Broker, new_cluster_id
 
 
 def _python(root: Path, code: str, **env: str) -> subprocess.Popen[str]:
@@ -110,3 +110,11 @@ def test_an_interrupted_download_of_the_jars_is_started_over(kafka_home: Path) -
     assert (libs / ".resolved").exists() and not (libs / "stale.jar").exists()
     assert (libs / "kafka_2.13-4.4.0.jar").stat().st_size > 1_000_000
     assert not (kafka_home / "libs.partial").exists()
+
+
+def test_a_cluster_id_never_reads_as_an_option() -> None:
+    # about one id in 64 would start with '-', which StorageTool takes for an option
+    ids = {new_cluster_id() for _ in range(5000)}
+    assert len(ids) == 5000
+    assert not any(i.startswith("-") for i in ids)
+    assert all(len(i) == 22 for i in ids)

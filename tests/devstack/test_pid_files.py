@@ -82,7 +82,9 @@ def test_an_old_pid_file_counts_only_for_this_checkouts_programs(tmp_path: Path,
 def test_an_old_pid_file_of_this_checkouts_program_still_counts(tmp_path: Path) -> None:
     """A stack started before pid files held start times is still found (and stopped)."""
     marker = procs.LOCAL / "a-program-of-this-checkout"
-    proc = subprocess.Popen(["sleep", "300", str(marker)], start_new_session=True)
+    # the marker rides on the command line, where a legacy pid file's owner is recognised
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", str(marker)],
+                            start_new_session=True)
     try:
         pid_file = tmp_path / "svc.pid"
         pid_file.write_text(str(proc.pid))

@@ -86,6 +86,15 @@ def _default_controller_port() -> int:
     return ports.current().kafka_controller
 
 
+def new_cluster_id() -> str:
+    """A KRaft cluster id: 16 random bytes, URL-safe base64 without padding, never starting
+    with '-' (StorageTool would read such an id as an option, as Kafka's own Uuid avoids)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 @dataclass(frozen=True)
 class Broker:
     """One single-node KRaft broker with its own data directory and ports."""
@@ -163,7 +172,7 @@ class Broker:
                 shutil.rmtree(leftover)
         props = self.home / "format.properties"
         props.write_text(self._properties(partial))
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = new_cluster_id()
         procs.run_logged(
             ["java", "-cp", f"{LIBS}/*", self._log4j(), "kafka.tools.StorageTool", "format", "-t", cluster_id,
              "-c", str(props), "--standalone"],
