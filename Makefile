@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 BIN := .local/venv/bin
 
-.PHONY: up down status test test-clock access-docs bench demo lint deps clean contract contract-publish
+.PHONY: up down status test test-clock test-servers access-docs bench demo lint deps clean contract contract-publish
 
 deps:
 	@bash scripts/bootstrap.sh
@@ -18,8 +18,17 @@ down:
 status: deps
 	@$(BIN)/kasane-stack status
 
-## The same set-up as `make up`, then the whole test suite
-test: up
+## The servers the tests use (KASANE_TEST_SERVERS, kasane_devstack.servers): this checkout's
+## stack, set up and started as by `make up`, unless KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL
+## are both set (your own servers: nothing local is started) or containers are asked for
+test-servers: deps
+	@mode=$$($(BIN)/python -m kasane_devstack.servers) && \
+	if [ "$$mode" = local ]; then $(BIN)/kasane-stack up; \
+	elif [ "$$mode" = env ]; then echo "[kasane] the tests use your servers ($$KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL): no local server is started"; \
+	else echo "[kasane] the tests use Kafka and PostgreSQL in containers (KASANE_TEST_SERVERS=containers): no local server is started"; fi
+
+## The same set-up as `make up` (unless you name your own servers), then the whole test suite
+test: test-servers
 	@$(BIN)/ruff check shared services tools tests bench
 	@$(BIN)/mypy
 	@bash scripts/deploy-tools.sh >/dev/null  # kustomize and Docker Compose for tests/deploy (cached in .local/)
@@ -30,7 +39,7 @@ test: up
 ## that once broke them: 00:30 and 23:30 in Japan today, and the statistics at the end of a
 ## month and of a fiscal year
 CLOCK_TESTS := tests/shared tests/intake tests/coordination tests/participation tests/community tests/e2e
-test-clock: up
+test-clock: test-servers
 	@eval "$$($(BIN)/kasane-stack env)" && $(BIN)/python -m tests.support.faked_clock \
 	  --at 00:30 --at 23:30 -- -q $(CLOCK_TESTS)
 	@eval "$$($(BIN)/kasane-stack env)" && $(BIN)/python -m tests.support.faked_clock \
@@ -63,6 +72,7 @@ lint: deps
 access-docs: deps
 	@$(BIN)/python -m kasane_devstack.access_docs
 
-## Remove everything the stack downloaded or generated
+## Remove everything the stack downloaded or generated: .local/, and the PostgreSQL cluster
+## it links to outside the checkout (a root-run stack's, under /var/lib/kasane-devstack)
 clean: down
-	rm -rf .local
+	@bash scripts/clean.sh

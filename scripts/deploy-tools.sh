@@ -22,17 +22,17 @@ need_go() {
 
 # --- kustomize ---------------------------------------------------------------------------
 if [ -x "$LOCAL/bin/kustomize" ]; then
-  kustomize="$LOCAL/bin/kustomize build"
+  kustomize="$(printf %q "$LOCAL/bin/kustomize") build"
 elif command -v kustomize >/dev/null 2>&1; then
-  kustomize="$(command -v kustomize) build"
+  kustomize="$(printf %q "$(command -v kustomize)") build"
 elif command -v kubectl >/dev/null 2>&1 && kubectl kustomize --help >/dev/null 2>&1; then
-  kustomize="$(command -v kubectl) kustomize"
+  kustomize="$(printf %q "$(command -v kubectl)") kustomize"
 else
   need_go
   echo "building kustomize $KUSTOMIZE_VERSION from the Go module proxy into .local/bin ..." >&2
   mkdir -p "$LOCAL/bin"
   GOBIN="$LOCAL/bin" GOFLAGS=-buildvcs=false go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" >&2
-  kustomize="$LOCAL/bin/kustomize build"
+  kustomize="$(printf %q "$LOCAL/bin/kustomize") build"
 fi
 
 # --- Docker Compose v2 -------------------------------------------------------------------
@@ -54,5 +54,6 @@ if [ ! -x "$plugin" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$COMPOSE_VERSION" ]
   echo "$COMPOSE_VERSION" > "$stamp"
 fi
 
-echo "KUSTOMIZE=$kustomize"
-echo "COMPOSE=$plugin"
+# KUSTOMIZE is a command line for shlex.split: its path is quoted (a checkout's path may hold spaces)
+printf 'KUSTOMIZE=%s\n' "$kustomize"
+printf 'COMPOSE=%s\n' "$plugin"

@@ -14,6 +14,7 @@ def test_deployment_wide_values_fill_in(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("KASANE_JWT_ISSUER", "https://id.example.org")
     monkeypatch.setenv("KASANE_JWT_PUBLIC_KEY_FILES", "/a.pem, /b.pem")
     monkeypatch.delenv("INTAKE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("INTAKE_HTTP_PORT", raising=False)  # `kasane-stack env` exports the stack's, maybe moved
     s = IntakeSettings()
     assert s.database_url == "postgresql://admin:pw@db:5432/kasane_intake"
     assert s.kafka_bootstrap_servers == "k1:9092,k2:9092"

@@ -127,11 +127,20 @@ class TestStack:
 
 
 def discover(keys_dir: Path) -> TestStack:
-    """Use KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL when set; else start the local stack's
-    Kafka and PostgreSQL (idempotent; `make test` has started them already)."""
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    admin_url = os.environ.get("DATABASE_URL")
-    if not (bootstrap and admin_url):
+    """The servers KASANE_TEST_SERVERS chooses (``kasane_devstack.servers``): the ones in
+    KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL when you set both; else this checkout's local
+    stack, its Kafka and PostgreSQL started if they are down (`make test` has started them
+    already); or, asked for by name, Kafka and PostgreSQL in containers."""
+    from kasane_devstack.servers import choose
+
+    mode = choose(os.environ)
+    if mode == "env":
+        bootstrap, admin_url = os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["DATABASE_URL"]
+    elif mode == "containers":
+        from tests.support.containers import start_servers
+
+        bootstrap, admin_url = start_servers()
+    else:
         from kasane_devstack.cli import infra
 
         env = infra()

@@ -49,7 +49,7 @@ from kasane_devstack.municipality.households import household
 from kasane_devstack.municipality.load_intake import Home
 from kasane_devstack.municipality.people import JST
 from kasane_devstack.paths import KEYS, PROFILE
-from kasane_devstack.services import SERVICES as PORTS
+from kasane_devstack.services import services
 
 METRICS = ["consultations_received", "consultations_referred", "cases_opened", "cases_ended", "outreach_started",
            "placements_started", "gap_needs_recorded"]
@@ -59,7 +59,7 @@ METRICS = ["consultations_received", "consultations_referred", "cases_opened", "
 class Options:
     households: int = 300
     seed: int = 2026
-    urls: dict[str, str] = field(default_factory=lambda: {p.name: f"http://127.0.0.1:{p.api}" for p in PORTS})
+    urls: dict[str, str] = field(default_factory=lambda: {p.name: f"http://127.0.0.1:{p.api}" for p in services()})
     keys_dir: Path = KEYS
     profile: Path = PROFILE
     concurrency: int = 6
