@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,7 +12,9 @@ from tests.support.stack import TestStack, discover
 
 @pytest.fixture(scope="session")
 async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TestStack]:
-    s = discover(tmp_path_factory.mktemp("keys"))
+    # discover() may start the local stack, which runs its own event loops (asyncio.run):
+    # a worker thread has none running, this fixture's loop does
+    s = await asyncio.to_thread(discover, tmp_path_factory.mktemp("keys"))
     await s.create_topics("kasane.test.v1")
     try:
         yield s
