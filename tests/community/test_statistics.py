@@ -216,6 +216,10 @@ async def test_stats_need_the_scope_and_a_known_area_and_a_sane_period(stack: Te
     assert r.status_code == 422 and "at most 24 months" in r.json()["detail"]
     r = await svc.client.get(url, params={"from": "2026-13"}, headers=headers)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "from"
+    # year 0 is no date (it was a 500): both ends, and `to` whose default `from` would be year 0
+    for params, field in (({"to": "0000-01"}, "to"), ({"to": "0001-01"}, "to"), ({"from": "0000-12"}, "from")):
+        r = await svc.client.get(url, params=params, headers=headers)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == field, (params, r.text)
     r = await svc.client.get(url, params={"from": "2026-03", "to": "2026-03", "metric": "cases_opened"},
                              headers=headers)
     assert {row["metric"] for row in r.json()["rows"]} == {"cases_opened"}

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 import httpx
 from kasane_shared.contracts.codes import ConsentMethod, ConsentScope, ReferralTarget
-from kasane_shared.contracts.intake import ConsentGranted, ConsultationReferred, ScreeningSummary
+from kasane_shared.contracts.intake import ConsentGranted, ConsultationReceived, ConsultationReferred, ScreeningSummary
 
 from tests.support.clock import today
 from tests.support.kafka import eventually
@@ -75,9 +75,23 @@ async def case_of_referral(svc: ServiceEnv, referral_id: UUID) -> UUID:
     )
 
 
+async def received(svc: ServiceEnv, agency: str, household_id: UUID | str, **kw: Any) -> ConsultationReceived:
+    """Intake's fact that ``agency``'s desk received a consultation on the household (the
+    relationship opening a case on it needs), applied through coordination's handler."""
+    event = ConsultationReceived(
+        consultation_id=kw.pop("consultation_id", uuid4()), agency_id=agency,
+        received_at=await svc.pool.fetchval("SELECT clock_timestamp()"), channel="visit", consulted_by="self",
+        anonymous=False, household_id=UUID(str(household_id)), area_code="SK-N-01", **kw)
+    await svc.apply(event)
+    return event
+
+
 async def open_case(svc: ServiceEnv, stack: TestStack, agency: str = ELDERLY, **body: Any) -> dict[str, Any]:
-    """A case opened by hand (the caller and the desk on its team)."""
+    """A case opened by hand on a household the agency's desk received a consultation on
+    (the caller and the desk on its team)."""
     payload = {"household_id": str(uuid4()), "area_code": "SK-N-01", "concern_codes": ["elderly_care"], **body}
+    if payload.get("household_id") is not None:
+        await received(svc, agency, payload["household_id"])
     return ok(await svc.client.post("/v1/cases", json=payload, headers=auth(stack, agency)), 201)
 
 

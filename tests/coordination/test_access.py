@@ -168,3 +168,10 @@ async def test_bad_input_is_422_naming_the_field_and_stores_nothing(stack: TestS
         again = ok(await svc.client.post("/v1/cases", json={"area_code": "SK-N"}, headers={**centre, **key}), 201)
         assert first["id"] == again["id"]
         assert await svc.pool.fetchval("SELECT count(*) FROM cases") == 1
+        # a replay is a read: audited, and re-checked (issue 12): after the caller left the
+        # team, the same key gives 404, not the case
+        reads = "SELECT count(*) FROM audit_log WHERE action = 'read' AND resource_type = 'case' AND agency_id = $1"
+        assert await svc.pool.fetchval(reads, ELDERLY) == 1
+        assert (await svc.client.post(f"/v1/cases/{first['id']}/team/leave", headers=centre)).status_code == 204
+        problem(await svc.client.post("/v1/cases", json={"area_code": "SK-N"}, headers={**centre, **key}), 404)
+        assert await svc.pool.fetchval("SELECT count(*) FROM cases") == 1

@@ -9,6 +9,7 @@ from uuid import UUID
 
 import pytest
 from kasane_coordination.main import SPEC
+from kasane_shared.contracts.codes import ConsentScope
 from kasane_shared.contracts.coordination import MeetingHeld
 from kasane_shared.contracts.intake import ConsentWithdrawn
 from kasane_shared.events.streams import COORDINATION
@@ -111,6 +112,15 @@ async def test_a_case_without_consent_goes_to_a_shien_kaigi_then_after_consent_t
         held = ok(await svc.client.get(f"/v1/meetings/{shien_id}", headers=auth(stack, HEALTH)))
         assert held["status"] == "held" and held["minutes"] == MINUTES
         assert held["agenda"][0]["decision"] == "continue_case"
+        # on the case's timeline the 支援会議 (on the agenda, held: kind, attendees, decision) shows
+        # to the team's staff who acknowledged it, not to a colleague on the team who did not
+        async def meeting_entries(headers: dict[str, str]) -> list[dict]:
+            items = ok(await svc.client.get(f"/v1/cases/{case_id}/timeline", headers=headers))["items"]
+            return [e for e in items if e["data"].get("meeting_id") == shien_id]
+
+        assert {e["type"] for e in await meeting_entries(auth(stack, SCHOOL))} == {
+            "coordination.meeting.case_on_agenda", "coordination.meeting.held"}
+        assert await meeting_entries(colleague) == []
 
         # the mother's consent arrives from intake: the 重層的支援会議 now takes the case
         await svc.publish(consent(report.household_id, person_id=report.person_id))
@@ -166,3 +176,42 @@ async def test_withdrawn_consent_closes_the_jusou_kaigi_again(stack: TestStack) 
             "decisions": [{"case_id": case_id, "decision": "continue_case"}]}, headers=desk), 409)
         assert body["type"].endswith("/consent-required")
         assert (await svc.pool.fetchval("SELECT status FROM meetings WHERE id = $1", UUID(first))) == "scheduled"
+
+
+async def test_a_member_added_to_a_jusou_kaigi_must_be_covered_by_every_agenda_cases_consent(
+    stack: TestStack,
+) -> None:
+    """Issue 12: the consent rule is checked when a case goes on the agenda, and again for
+    each case there when the chair adds a member afterwards."""
+    async with service_env(stack, SPEC, "coord_meetings_add_member") as svc, svc.worker():
+        event = referral(consent=False)
+        await svc.publish(event)
+        case_id = str(await case_of_referral(svc, event.referral_id))
+        await svc.publish(consent(event.household_id, scope=ConsentScope.named_agencies,
+                                  agency_ids=[DESK, CHILDREN, SCHOOL]))
+        await eventually(lambda: svc.pool.fetchval("SELECT count(*) FROM consents"), lambda n: n == 1,
+                         what="the named consent", timeout=60)
+        desk = auth(stack, DESK)
+        meeting = ok(await svc.client.post("/v1/meetings", json={
+            "kind": "jusou_shien_kaigi", "scheduled_on": today().isoformat(),
+            "member_agency_ids": [CHILDREN]}, headers=desk), 201)["id"]
+        ok(await svc.client.post(f"/v1/meetings/{meeting}/agenda", json={"case_id": case_id}, headers=desk))
+
+        async def members() -> set[str]:
+            return {r["agency_id"] for r in await svc.pool.fetch(
+                "SELECT agency_id FROM meeting_members WHERE meeting_id = $1", UUID(meeting))}
+
+        before = await members()
+        refused = problem(await svc.client.post(f"/v1/meetings/{meeting}/members", json={"agency_id": HEALTH},
+                                                headers=desk), 409)
+        assert refused["type"].endswith("/consent-required") and refused["case_id"] == case_id
+        assert await members() == before
+        ok(await svc.client.post(f"/v1/meetings/{meeting}/members", json={"agency_id": SCHOOL}, headers=desk))
+        assert await members() == before | {SCHOOL}
+        # a 支援会議 needs no consent (Art. 106-6): adding anyone there is the chair's call
+        shien = ok(await svc.client.post("/v1/meetings", json={
+            "kind": "shien_kaigi", "scheduled_on": today().isoformat(), "member_agency_ids": [CHILDREN]},
+            headers=desk), 201)["id"]
+        ok(await svc.client.post(f"/v1/meetings/{shien}/acknowledgements", headers=desk))
+        ok(await svc.client.post(f"/v1/meetings/{shien}/agenda", json={"case_id": case_id}, headers=desk))
+        ok(await svc.client.post(f"/v1/meetings/{shien}/members", json={"agency_id": HEALTH}, headers=desk))

@@ -7,7 +7,14 @@ import uuid
 from datetime import date
 
 import pytest
-from kasane_shared.contracts.coordination import TeamMemberJoined, TeamMemberLeft
+from kasane_shared.contracts.codes import CaseStatus
+from kasane_shared.contracts.coordination import (
+    CaseEnded,
+    CaseOpened,
+    CaseStatusChanged,
+    TeamMemberJoined,
+    TeamMemberLeft,
+)
 
 from tests.intake.conftest import auth, household_8050
 from tests.support.clock import days_ago, today
@@ -122,6 +129,46 @@ async def test_a_case_team_member_reads_the_household_as_consent_allows(stack: T
     assert (await svc.client.get(f"/v1/persons/{son}", headers=team)).status_code == 404
 
 
+async def test_ending_the_case_ends_the_access_its_team_had(stack: TestStack, svc: ServiceEnv) -> None:
+    """Issue 12: ending a case ends the access its team had in intake, though no member left
+    the team; reopening it gives the access back; another open case of the household keeps it."""
+    c = await posted(stack, svc)
+    household, son = uuid.UUID(c["household_id"]), c["members"][1]["person_id"]
+    team = auth(stack, TEAM)
+    case_id = uuid.uuid4()
+
+    async def household_status() -> int:
+        return (await svc.client.get(f"/v1/households/{household}", headers=team)).status_code
+
+    async def son_access() -> str | None:
+        r = await svc.client.get(f"/v1/persons/{son}", headers=team)
+        return r.json()["access"] if r.status_code == 200 else None
+
+    async with svc.worker():
+        await svc.publish(CaseOpened(case_id=case_id, origin="direct", household_id=household))
+        await svc.publish(TeamMemberJoined(case_id=case_id, agency_id=TEAM, role="field_supporter",
+                                           household_id=household))
+        await eventually(household_status, lambda s: s == 200, timeout=40, what="the team reading the household")
+        assert (await svc.client.post("/v1/consents", json={
+            "person_id": son, "scope": "collaboration", "method": "oral",
+            "granted_on": today().isoformat()}, headers=auth(stack, KITA))).status_code == 201
+        assert await son_access() == "full"
+
+        await svc.publish(CaseStatusChanged(case_id=case_id, from_status=CaseStatus.in_support,
+                                            to_status=CaseStatus.ended, reason_code="resolved", by_agency_id=TEAM))
+        await svc.publish(CaseEnded(case_id=case_id, outcome_code="resolved", ended_on=today(),
+                                    area_code="SK-N-01"))
+        await eventually(household_status, lambda s: s == 404, timeout=40, what="the ended case closing the household")
+        assert await son_access() is None  # the collaboration consent covered it only through the case
+        assert await svc.pool.fetchval("SELECT left_at IS NULL FROM case_team WHERE case_id = $1", case_id)
+
+        await svc.publish(CaseStatusChanged(case_id=case_id, from_status=CaseStatus.ended,
+                                            to_status=CaseStatus.assessing, reason_code="reopened",
+                                            by_agency_id=TEAM))
+        await eventually(household_status, lambda s: s == 200, timeout=40, what="the reopened case")
+        assert await son_access() == "full"
+
+
 async def test_break_glass_opens_one_record_and_is_flagged(stack: TestStack, svc: ServiceEnv) -> None:
     c = await posted(stack, svc)
     household = c["household_id"]
@@ -147,6 +194,54 @@ async def test_break_glass_opens_one_record_and_is_flagged(stack: TestStack, svc
     unknown_type = await svc.client.post("/v1/break-glass", json={"resource_type": "case", "resource_id": household,
                                                                   "reason": reason}, headers=nurse)
     assert unknown_type.status_code == 422
+
+
+async def test_break_glass_never_becomes_standing_access(stack: TestStack, svc: ServiceEnv) -> None:
+    """Issue 12: a break-glass reader with every scope tries each write that would make its
+    agency a desk of the household or the person (a consultation on the household or naming
+    the person, a consent naming itself, a merge into its own record). Each is refused,
+    nothing is written, and a colleague without the grant still gets 404 afterwards."""
+    c = await posted(stack, svc)
+    household, person = c["household_id"], c["person_id"]
+    scopes = ("break-glass", "consultations:read", "consultations:write", "persons:read", "persons:write",
+              "persons:merge", "consents:write")
+    nurse = auth(stack, "sk-hoken", *scopes, subject="nurse-5")
+    for resource_type, resource_id in (("household", household), ("person", person)):
+        assert (await svc.client.post("/v1/break-glass", json={
+            "resource_type": resource_type, "resource_id": resource_id,
+            "reason": "本人が倒れているとの通報、緊急訪問のため"}, headers=nurse)).status_code == 201
+    assert (await svc.client.get(f"/v1/persons/{person}", headers=nurse)).json()["access"] == "full"
+    own = await svc.client.post("/v1/persons", json={"family_name": "山田", "given_name": "花子"}, headers=nurse)
+    assert own.status_code == 201
+    tables = ("consultations", "consultation_members", "household_members", "consents", "persons", "outbox")
+
+    async def counts() -> dict[str, int]:
+        return {t: await svc.pool.fetchval(f"SELECT count(*) FROM {t}") for t in tables}
+
+    before = await counts()
+    attempts = [
+        ("/v1/consultations", {"channel": "phone", "consulted_by": "agency", "household_id": household},
+         422, "household_id"),
+        ("/v1/consultations", {"channel": "phone", "consulted_by": "agency",
+                               "members": [{"person_id": person, "subject": True}]}, 422, "members.0.person_id"),
+        ("/v1/consents", {"person_id": person, "scope": "named_agencies", "agency_ids": ["sk-hoken"],
+                          "method": "oral", "granted_on": today().isoformat()}, 403, None),
+        ("/v1/consents", {"person_id": person, "scope": "collaboration", "method": "oral",
+                          "granted_on": today().isoformat()}, 403, None),
+        (f"/v1/persons/{own.json()['id']}/merges", {"merged_person_id": person}, 403, None),
+        (f"/v1/persons/{person}/merges", {"merged_person_id": own.json()["id"]}, 403, None),
+    ]
+    for path, body, status, field in attempts:
+        r = await svc.client.post(path, json=body, headers=nurse)
+        assert r.status_code == status, (path, body, r.text)
+        if field is not None:
+            assert r.json()["errors"][0]["field"] == field
+        else:
+            assert r.json()["type"].endswith("/break-glass-read-only")
+    assert await counts() == before
+    colleague = auth(stack, "sk-hoken", *scopes, subject="nurse-6")
+    for path in (f"/v1/households/{household}", f"/v1/persons/{person}", f"/v1/consultations/{c['id']}"):
+        assert (await svc.client.get(path, headers=colleague)).status_code == 404, path
 
 
 async def test_agency_named_in_a_referral_reads_while_it_holds_it(stack: TestStack, svc: ServiceEnv) -> None:

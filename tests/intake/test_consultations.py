@@ -150,7 +150,11 @@ async def test_a_retry_with_the_same_idempotency_key_returns_the_first_result(
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert again.json()["id"] == first.json()["id"]
-    assert await counts(svc) == before
+    # nothing written but the replay's own audit row: a replay is a read (issue 12)
+    assert await counts(svc) == {**before, "audit_log": before["audit_log"] + 1}
+    replayed = await svc.pool.fetchrow(
+        "SELECT action, resource_type, resource_id FROM audit_log ORDER BY id DESC LIMIT 1")
+    assert tuple(replayed) == ("read", "consultation", first.json()["id"])
     other = await svc.client.post("/v1/consultations", json={**body, "summary": "別の相談"}, headers=headers)
     assert other.status_code == 422 and other.json()["errors"][0]["field"] == "Idempotency-Key"
 

@@ -23,6 +23,7 @@ def test_spec_streams_and_handlers() -> None:
         "kasane.partner.consultation.submitted.v1", "kasane.coordination.case.opened.v1",
         "kasane.coordination.outreach.started.v1", "kasane.coordination.case.ended.v1",
         "kasane.coordination.team.member_joined.v1", "kasane.coordination.team.member_left.v1",
+        "kasane.coordination.case.status_changed.v1",
     }
 
 

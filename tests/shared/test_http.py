@@ -4,10 +4,12 @@ idempotent POSTs, audit entries, probes."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator
 
+import asyncpg
 import httpx
 import jwt
 import pytest
@@ -228,3 +230,46 @@ async def test_probes(client: httpx.AsyncClient) -> None:
     ready = await client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["checks"] == {"postgres": "up", "kafka": "up"}
+
+
+async def test_a_nul_character_anywhere_is_422_naming_the_field_and_stores_nothing(
+    stack: TestStack, env: ThingsEnv, client: httpx.AsyncClient
+) -> None:
+    """PostgreSQL keeps no U+0000 in text: it was a 500 deep in the write (issue 13)."""
+    before = await _counts(env)
+    writer = stack.auth("sk-jiritsu", "things:write")
+    r = await client.post("/v1/things", json={"label": "a\x00b"}, headers=writer)
+    assert r.status_code == 422 and r.headers["content-type"] == PROBLEM, r.text
+    assert [(e["field"], e["pointer"]) for e in r.json()["errors"]] == [("label", "#/label")]
+    assert "\x00" not in r.text and "a\\u0000b" not in r.text  # the value is never echoed
+    r = await client.post("/v1/things", json={"label": "ok", "extra\x00": 1}, headers=writer)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "extra?"
+    r = await client.get(f"/v1/things/{uuid.uuid4()}", params={"purpose": "x\x00"},
+                         headers=stack.auth("sk-jiritsu", "things:read"))
+    assert r.status_code == 422 and r.json()["errors"][0] == {
+        "field": "purpose", "detail": "must not contain the NUL character (U+0000)", "in": "query"}
+    assert await _counts(env) == before
+    # the same body without the NUL is written
+    assert (await client.post("/v1/things", json={"label": "ab"}, headers=writer)).status_code == 201
+
+
+async def test_a_database_that_cannot_be_reached_is_503_with_retry_after(
+    stack: TestStack, env: ThingsEnv
+) -> None:
+    """PostgreSQL down or restarting is not a bug: 503 and when to retry, not 500 (issue 13).
+    The app's pool points at a port where no server listens (connections refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # bound, not listening: a refused connection
+        app = build_api(SPEC, env.settings)
+        async with client_for(app) as c:
+            real = app.state.pool
+            app.state.pool = await asyncpg.create_pool(f"postgresql://kasane@127.0.0.1:{port}/none", min_size=0)
+            try:
+                r = await c.post("/v1/things", json={"label": "x"}, headers=stack.auth("sk-jiritsu", "things:write"))
+                assert r.status_code == 503 and r.headers["content-type"] == PROBLEM, r.text
+                assert r.headers["retry-after"] == "5"
+                assert r.json()["type"].endswith("/unavailable")
+            finally:
+                await app.state.pool.close()
+                app.state.pool = real

@@ -25,7 +25,7 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 from fastapi import FastAPI
 from kasane_shared.db.pool import create_pool
 from kasane_shared.events.base import Event
-from kasane_shared.events.consumer import InboxConsumer
+from kasane_shared.events.consumer import EventContext, InboxConsumer
 from kasane_shared.events.envelope import Envelope, encode
 from kasane_shared.events.relay import OutboxRelay
 from kasane_shared.events.streams import all_topics
@@ -90,6 +90,18 @@ class ServiceEnv:
         ))
         await self.produce(event.stream.name, k, value, headers)
         return eid
+
+    async def apply(self, event: Event, *, source: str | None = None) -> None:
+        """Apply ``event`` now through the service's own handler, in one transaction, as its
+        consumer would (to set up a fact a test builds on without running the worker; tests
+        of the consuming itself publish with :meth:`publish`)."""
+        handler = bind(self.spec.handlers, self.context)[event.event_type]
+        async with self.pool.acquire() as conn, conn.transaction():
+            now = await conn.fetchval("SELECT clock_timestamp()")
+            await handler(conn, event, EventContext(
+                id=str(uuid.uuid4()), source=source or event.stream.source, type=event.event_type, time=now,
+                subject=f"{event.aggregate_type}/{event.aggregate_id}", key=event.aggregate_id,
+                topic=self.topic(event.stream.name), partition=0, offset=-1))
 
     async def produce(self, logical_topic: str, key: bytes | None, value: bytes,
                       headers: list[tuple[str, bytes]]) -> None:

@@ -5,6 +5,7 @@ coordination by its event) it goes to a 重層的支援会議 that approves a pl
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -179,7 +180,13 @@ async def run(journey: Journey) -> None:
         for person_id in (child_id, baby_id):  # no consent of theirs: the team sees no detail
             other = await health.get("intake", f"/v1/persons/{person_id}")
             assert (other["access"], other["given_name"], other["birth_date"]) == ("limited", None, None)
-        items = (await children.get("coordination", f"/v1/cases/{case_id}/timeline"))["items"]
+        # the school acknowledged the 支援会議 and sees it on the timeline; the children's centre,
+        # its member but never acknowledged, sees only the 重層的支援会議 (issue 12)
+        items = (await school.get("coordination", f"/v1/cases/{case_id}/timeline"))["items"]
+        unacknowledged = (await children.get("coordination", f"/v1/cases/{case_id}/timeline"))["items"]
+        assert [i["data"]["kind"] for i in unacknowledged if i["type"] == "coordination.meeting.held"] == [
+            "jusou_shien_kaigi"]
+        assert shien_id not in json.dumps(unacknowledged)
 
     types = [i["type"] for i in items]
     assert types.index("intake.consultation.referred") < types.index("coordination.case.opened") \

@@ -19,6 +19,7 @@ from kasane_shared import audit
 from kasane_shared.access import break_glass_reason
 from kasane_shared.auth.deps import CurrentPrincipal, require
 from kasane_shared.auth.tokens import Principal
+from kasane_shared.http.problems import Forbidden
 from kasane_shared.profile import MunicipalityProfile
 
 from kasane_intake.rules import IntakeRules, intake_rules
@@ -107,7 +108,8 @@ async def household_relation(
     conn: asyncpg.Connection, agency: str, household_ids: Sequence[uuid.UUID]
 ) -> Literal["desk", "team"] | None:
     """``desk``: the agency created a household, received a consultation on it, or answers
-    a referral of one; ``team``: it is on an open case team for it (coordination's events)."""
+    a referral of one; ``team``: it is on the team of an open case for it (coordination's events; the
+    ``open_case_team`` view: ending the case ends this)."""
     if not household_ids:
         return None
     row = await conn.fetchrow(
@@ -116,8 +118,7 @@ async def household_relation(
                OR EXISTS (SELECT 1 FROM referrals r JOIN consultations c ON c.id = r.consultation_id
                            WHERE c.household_id = ANY($2) AND r.handler_agency_id = $1
                              AND r.status = ANY($3)) AS desk,
-                  EXISTS (SELECT 1 FROM case_team WHERE household_id = ANY($2) AND agency_id = $1
-                             AND left_at IS NULL) AS team""",
+                  EXISTS (SELECT 1 FROM open_case_team WHERE household_id = ANY($2) AND agency_id = $1) AS team""",
         agency, list(household_ids), OPEN_TO_HANDLER,
     )
     if row["desk"]:
@@ -137,8 +138,8 @@ async def consent_covers(conn: asyncpg.Connection, viewer: Viewer, identity: Seq
                 AND (k.expires_on IS NULL OR k.expires_on >= $4)
                 AND ((k.scope = 'named_agencies' AND $1 = ANY(k.agency_ids))
                   OR (k.scope = 'collaboration' AND ($1 = ANY($3) OR EXISTS (
-                        SELECT 1 FROM case_team t JOIN household_members hm ON hm.household_id = t.household_id
-                         WHERE hm.person_id = ANY($2) AND t.agency_id = $1 AND t.left_at IS NULL)))))""",
+                        SELECT 1 FROM open_case_team t JOIN household_members hm ON hm.household_id = t.household_id
+                         WHERE hm.person_id = ANY($2) AND t.agency_id = $1)))))""",
         viewer.agency, list(identity), viewer.desks, viewer.profile.municipality.today(),
     ))
 
@@ -240,3 +241,12 @@ async def audit_read(
     glass = access.break_glass if access is not None else None
     await audit.record(conn, viewer.principal, action, resource_type, list(ids),
                        purpose=glass or viewer.purpose, break_glass=glass is not None)
+
+
+def refuse_under_break_glass(access: Access, what: str) -> None:
+    """Break glass opens a record to read in an emergency, audited; it is never a standing
+    relationship. A write that would give the caller one (a consent, a merge, naming the
+    person in a new record) needs a relationship of its own (issue 12)."""
+    if access.break_glass is not None:
+        raise Forbidden(f"{what} needs a standing relationship to the person; break glass only reads",
+                        slug="break-glass-read-only")

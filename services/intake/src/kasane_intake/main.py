@@ -13,6 +13,7 @@ from kasane_shared.access import break_glass_router
 from kasane_shared.contracts.coordination import (
     CaseEnded,
     CaseOpened,
+    CaseStatusChanged,
     OutreachStarted,
     TeamMemberJoined,
     TeamMemberLeft,
@@ -26,7 +27,7 @@ from kasane_shared.service import main as run
 from kasane_intake.consents.views import router as consents
 from kasane_intake.consultations.handlers import partner_consultation_handler
 from kasane_intake.consultations.views import router as consultations
-from kasane_intake.households.handlers import team_member_joined, team_member_left
+from kasane_intake.households.handlers import case_reopened, team_member_joined, team_member_left
 from kasane_intake.households.views import router as households
 from kasane_intake.persons.views import router as persons
 from kasane_intake.referrals.handlers import case_ended_handler, case_opened_handler, outreach_started_handler
@@ -54,6 +55,7 @@ def handlers(ctx: WorkerContext) -> Mapping[str, Handler]:
         CaseEnded.event_type: case_ended_handler(rules),
         TeamMemberJoined.event_type: team_member_joined,
         TeamMemberLeft.event_type: team_member_left,
+        CaseStatusChanged.event_type: case_reopened,
     }
 
 

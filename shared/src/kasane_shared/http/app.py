@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kasane_shared.http.nul import RejectNul
 from kasane_shared.http.problems import install_problem_handlers, problem_response
 from kasane_shared.kafka import connection_options
 from kasane_shared.settings import ServiceSettings
@@ -206,6 +207,7 @@ def create_app(
         },
     )
     install_problem_handlers(app)
+    app.add_middleware(RejectNul)  # inside the size limit: it reads bounded bodies only
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLog)
     return app

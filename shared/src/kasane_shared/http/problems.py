@@ -7,10 +7,12 @@ echoed back: a rejected value may be personal data.
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -133,6 +135,27 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return errors
 
 
+RETRY_AFTER_SECONDS = 5
+_NETWORK_ERRNOS = {errno.ECONNREFUSED, errno.ECONNRESET, errno.EHOSTUNREACH, errno.ENETUNREACH,
+                   errno.ETIMEDOUT, errno.EPIPE}
+UNAVAILABLE_KINDS: tuple[type[Exception], ...] = (
+    asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.TooManyConnectionsError, asyncpg.InterfaceError, OSError,
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means PostgreSQL is down, restarting or refusing connections (as
+    opposed to a bug): lost or refused connections, administrator shutdowns, a full server,
+    a pool that could not connect in time."""
+    if isinstance(exc, (asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
+                        asyncpg.exceptions.TooManyConnectionsError, ConnectionError, TimeoutError)):
+        return True
+    if isinstance(exc, asyncpg.InterfaceError):
+        return "connection" in str(exc).lower() and "closed" in str(exc).lower()
+    return isinstance(exc, OSError) and exc.errno in _NETWORK_ERRNOS
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Turn every error into problem+json; a 500 says nothing about its cause."""
 
@@ -159,6 +182,20 @@ def install_problem_handlers(app: FastAPI) -> None:
             exc.status_code, _TITLES.get(exc.status_code, "Error"), detail,
             instance=request.url.path, headers=getattr(exc, "headers", None),
         )
+
+    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+        if not database_unavailable(exc):
+            raise exc  # a bug after all: the 500 below
+        # PostgreSQL restarting or unreachable: nothing was written (the transaction did not
+        # commit), so the client may retry the same request
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, describe_error(exc))
+        return problem_response(503, "Service Unavailable", "the database is not reachable; retry shortly",
+                                slug="unavailable", instance=request.url.path,
+                                headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    # handlers for these classes answer without the traceback a crash gets
+    for kind in UNAVAILABLE_KINDS:
+        app.add_exception_handler(kind, _unavailable)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:

@@ -23,7 +23,9 @@ from kasane_community.statistics.suppression import Hierarchy
 
 router = APIRouter(tags=["areas and statistics"])
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# years 1900-2999: a statistics month is in the records' lifetime (year 0 is no date at all,
+# and `to` - 11 months must be one too)
+_MONTH = re.compile(r"^(19\d{2}|2\d{3})-(0[1-9]|1[0-2])$")
 
 
 @router.get("/v1/areas", response_model=list[AreaRead], summary="The municipality's areas (from its profile)")

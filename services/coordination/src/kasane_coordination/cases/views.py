@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
+import asyncpg
 from fastapi import APIRouter, Query
 from kasane_shared import audit
 from kasane_shared.contracts.codes import CaseStatus, TeamRole
@@ -29,6 +30,8 @@ from kasane_coordination.cases.reads import case_read, timeline_entry
 from kasane_coordination.cases.statuses import TransitionRefused, may_change_status
 from kasane_coordination.deps import CaseReader, CaseWriter, Rules
 from kasane_coordination.meetings import agenda as meetings
+from kasane_coordination.meetings import store as meeting_store
+from kasane_coordination.relationships import Subjects, require_related
 from kasane_coordination.teams import store as team
 from kasane_coordination.timeline import store as timeline
 
@@ -41,13 +44,22 @@ Limit = Annotated[int, Query(ge=1, le=200)]
              summary="Open a case by hand, or as taken up directly by a meeting")
 async def open_case(body: CaseCreate, conn: Conn, principal: CaseWriter, rules: Rules, profile: Profile,
                     idem: Idempotency):
-    if (replay := await idem.replay(conn, body)) is not None:
+    async def still_visible(stored: dict[str, Any]) -> None:
+        # a replay is a read of the case: the caller may have left its team since
+        access = await case_access(conn, principal, UUID(stored["id"]), rules)
+        await audit_read(conn, principal, access, "case", [access.case_id])
+
+    if (replay := await idem.replay(conn, body, recheck=still_visible)) is not None:
         return replay
     if body.area_code is not None and profile.area(body.area_code) is None:
         raise InvalidInput("area_code", "not an area of this municipality")
     case_id = uuid4()
     if body.meeting_id is not None:
         await meetings.check_may_take_up(conn, principal, body.meeting_id)
+    # the case's timeline shows its household's and consultation's facts to the whole team
+    await require_related(conn, principal.agency_id, Subjects(
+        household_id=body.household_id, person_id=body.person_id, consultation_id=body.consultation_id),
+        rules.today())
     await service.open_case(conn, service.NewCase(
         id=case_id, origin="meeting" if body.meeting_id else "direct", opened_by_agency_id=principal.agency_id,
         actor=principal.subject, reason_code=body.reason_code,
@@ -129,7 +141,21 @@ async def read_timeline(case_id: UUID, conn: Conn, principal: CaseReader, rules:
     rows = await timeline.for_case(conn, access.case, after=paging.after(cursor, int), limit=limit + 1)
     page = rows[:limit]
     await audit_read(conn, principal, access, "case_timeline", [case_id])
+    # a 支援会議's entries (on the agenda, held: kind, attendees, decision) are for the
+    # members who acknowledged its confidentiality, not for the rest of the team
+    hidden = await meeting_store.confidential_to(
+        conn, sorted({m for r in page if (m := _meeting_of(r)) is not None}), principal.agency_id, principal.subject)
     return Page[TimelineEntry](
-        items=[timeline_entry(r, detail=access.detail) for r in page],
+        items=[timeline_entry(r, detail=access.detail) for r in page if _meeting_of(r) not in hidden],
         next_cursor=encode_cursor(page[-1]["occurred_at"].isoformat(), page[-1]["id"]) if len(rows) > limit else None,
     )
+
+
+
+def _meeting_of(row: asyncpg.Record) -> UUID | None:
+    """The meeting a timeline entry is about, if any."""
+    value = (row["data"] or {}).get("meeting_id")
+    try:
+        return UUID(str(value)) if value else None
+    except ValueError:
+        return None

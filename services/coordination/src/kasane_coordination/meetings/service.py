@@ -110,3 +110,17 @@ async def _apply(conn: asyncpg.Connection, *, decision: Decision, case: asyncpg.
         meeting_id, case["id"], decision.decision.value, decision.plan_id, decision.reason_code,
         decision.outcome_code,
     )
+
+
+async def add_member(conn: asyncpg.Connection, access: MeetingAccess, agency_id: str,
+                     rules: CoordinationRules) -> None:
+    """Add a member agency. A 重層的支援会議 shares its cases only with consent (the
+    confidentiality of Art. 106-6 is the 支援会議's), so every case already on its agenda is
+    checked again with the new member; one not covered refuses the addition (409, rolled back)."""
+    meeting_id = access.meeting["id"]
+    await store.add_member(conn, meeting_id, agency_id, "member")
+    if access.kind is MeetingKind.jusou_shien_kaigi:
+        for row in await store.agenda(conn, meeting_id):
+            case = await conn.fetchrow("SELECT * FROM cases WHERE id = $1", row["case_id"])
+            if not await consent_covers_members(conn, case, meeting_id, rules):
+                raise consent_required(row["case_id"])

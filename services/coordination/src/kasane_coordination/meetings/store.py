@@ -115,3 +115,18 @@ async def for_agency(conn: asyncpg.Connection, agency_id: str, limit: int) -> li
             WHERE mm.agency_id = $1 ORDER BY m.scheduled_on DESC, m.id LIMIT $2""",
         agency_id, limit,
     )
+
+
+async def confidential_to(conn: asyncpg.Connection, meeting_ids: list[UUID], agency_id: str,
+                          actor: str) -> set[UUID]:
+    """Those of ``meeting_ids`` that are 支援会議 the caller has not acknowledged as a member
+    (守秘義務, Art. 106-6): their kind, attendees and decisions are not shown to it."""
+    rows = await conn.fetch(
+        """SELECT m.id FROM meetings m
+            WHERE m.id = ANY($1::uuid[]) AND m.kind = 'shien_kaigi'
+              AND NOT EXISTS (SELECT 1 FROM meeting_members mm JOIN meeting_acknowledgements a
+                                ON a.meeting_id = mm.meeting_id AND a.agency_id = mm.agency_id
+                               WHERE mm.meeting_id = m.id AND mm.agency_id = $2 AND a.actor = $3)""",
+        meeting_ids, agency_id, actor,
+    )
+    return {r["id"] for r in rows}

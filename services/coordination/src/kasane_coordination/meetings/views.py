@@ -101,13 +101,13 @@ async def read_meeting(meeting_id: UUID, conn: Conn, principal: MeetingReader) -
 @router.post("/v1/meetings/{meeting_id}/members", response_model=MeetingRead,
              summary="Add a member agency (the chair, before the meeting is held)")
 async def add_member(meeting_id: UUID, body: MemberAdd, conn: Conn, principal: MeetingWriter,
-                     profile: Profile) -> MeetingRead:
+                     profile: Profile, rules: Rules) -> MeetingRead:
     if profile.agency(body.agency_id) is None:
         raise InvalidInput("agency_id", "not an agency of this municipality")
     access = await meeting_access(conn, principal, meeting_id, lock=True)
     access.require_chair()
     access.require_scheduled()
-    await store.add_member(conn, meeting_id, body.agency_id, "member")
+    await service.add_member(conn, access, body.agency_id, rules)
     await audit.record(conn, principal, "update", "meeting", meeting_id, purpose="add_member")
     return await _read(conn, principal, await meeting_access(conn, principal, meeting_id))
 

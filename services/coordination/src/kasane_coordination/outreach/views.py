@@ -29,6 +29,7 @@ from kasane_coordination.outreach.models import (
 )
 from kasane_coordination.outreach.service import EngagementAccess, engagement_access
 from kasane_coordination.outreach.stages import days_without_contact, is_overdue
+from kasane_coordination.relationships import Subjects, require_related
 from kasane_coordination.rules import CoordinationRules
 
 router = APIRouter(tags=["outreach"])
@@ -80,11 +81,18 @@ async def start(body: EngagementCreate, conn: Conn, principal: OutreachWriter, r
     if body.started_on is not None and body.started_on > today:
         raise InvalidInput("started_on", "must not be in the future")
     household_id, area_code = body.household_id, body.area_code
+    case_subjects: tuple[UUID | None, ...] = ()
     if body.case_id is not None:
         case = await case_access(conn, principal, body.case_id, rules, write=True)
         case.require_working("starting outreach for a case")
         household_id = household_id or case.case["household_id"]
         area_code = area_code or case.case["area_code"]
+        case_subjects = (case.case["household_id"], case.case["subject_person_id"])
+    # an engagement can become a case, whose timeline shows the household's facts: the ids
+    # named here (beyond the case's own) need a relationship, as opening a case does
+    await require_related(conn, principal.agency_id, Subjects(
+        household_id=body.household_id if body.household_id not in case_subjects else None,
+        person_id=body.person_id if body.person_id not in case_subjects else None), today)
     engagement_id = await service.start(
         conn, agency_id=principal.agency_id, requested_by=None, reason_code=body.reason_code,
         started_on=body.started_on or today, stage=body.stage, case_id=body.case_id, household_id=household_id,

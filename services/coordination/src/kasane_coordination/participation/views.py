@@ -23,6 +23,7 @@ from kasane_coordination.participation.models import (
 from kasane_coordination.participation.pace import pace_error
 from kasane_coordination.plans import store as plans
 from kasane_coordination.plans.service import is_active
+from kasane_coordination.relationships import of_the_case
 
 router = APIRouter(tags=["participation requests"])
 
@@ -62,6 +63,9 @@ async def request_participation(case_id: UUID, body: ParticipationRequestCreate,
     if not access.consent_in_force:
         raise Conflict("participation support shares the person's needs beyond the team: it needs consent",
                        slug="consent-required")
+    if body.person_id is not None and not await of_the_case(conn, access.case, body.person_id):
+        # the request travels to participation under a pseudonym; the person must be the case's
+        raise InvalidInput("person_id", "not the case's person nor a member of its household")
     age_band = body.age_band
     if age_band is None and body.person_id is not None:
         age_band = await conn.fetchval("SELECT age_band FROM household_members WHERE person_id = $1 LIMIT 1",

@@ -18,7 +18,15 @@ from kasane_shared.events import outbox
 from kasane_shared.http.problems import Conflict, InvalidInput, NotFound
 from kasane_shared.profile import MunicipalityProfile
 
-from kasane_intake.authz import Access, ConsentWriter, PersonReader, Viewer, audit_read, person_access
+from kasane_intake.authz import (
+    Access,
+    ConsentWriter,
+    PersonReader,
+    Viewer,
+    audit_read,
+    person_access,
+    refuse_under_break_glass,
+)
 from kasane_intake.consents.models import ConsentCreate, ConsentWithdraw
 from kasane_intake.consultations.service import reject_my_number
 from kasane_intake.households.store import primary_household
@@ -53,6 +61,7 @@ async def grant_consent(body: ConsentCreate, conn: Conn, viewer: ConsentWriter) 
     access = await person_access(conn, viewer, person) if person else None
     if person is None or access is None or not access.full:
         raise InvalidInput("person_id", "no such person")
+    refuse_under_break_glass(access, "recording a consent")
     person_id = person["merged_into"] or person["id"]  # consent belongs to the surviving record
     if person_id != person["id"]:
         await persons.get_person(conn, person_id, lock=True)

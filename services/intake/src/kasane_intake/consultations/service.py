@@ -65,16 +65,24 @@ async def _household_for(conn: asyncpg.Connection, viewer: Viewer, body: Consult
     """The household the consultation is about, locked, and whether it is new: the one
     named (by an agency with full access: receiving a consultation on a household makes
     the agency one of its desks, so a case team without consent cannot name it), else an
-    existing member's, else a new one when anyone is named."""
+    existing member's when the caller may name that, else a new one when anyone is named."""
     if body.household_id is not None:
         row = await households.lock_household(conn, body.household_id)
-        if row is None or not (await household_access(conn, viewer, body.household_id)).full:
+        access = await household_access(conn, viewer, body.household_id)
+        if row is None or not access.full:
             raise InvalidInput("household_id", "no such household")
+        if access.break_glass is not None:
+            # break glass reads in an emergency; a consultation would make it a standing desk
+            raise InvalidInput("household_id", "open under break glass only: a consultation cannot join it")
         return row, False
     for member in resolved:
         if not member.created:  # a person reported just now has no household yet
             existing = await households.primary_household(conn, [member.person_id])
-            if existing is not None:
+            # reading a person does not open their household: a consultation joins it only
+            # when the caller could name it (full access), else it would make the caller a
+            # desk of the other members (issue 12); the consultation gets a household of its own
+            if existing is not None and (standing := await household_access(conn, viewer, existing)).full \
+                    and standing.break_glass is None:
                 return await households.lock_household(conn, existing), False
     if resolved:
         return await households.create_household(conn, area_code=area_code, agency_id=viewer.agency), True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from kasane_shared import audit
@@ -52,7 +52,18 @@ async def post_consultation(body: ConsultationCreate, conn: Conn, viewer: Consul
     # Checks that need no database come first: a refused request stores nothing.
     service.reject_my_number(body)
     service.check_areas(body, viewer.profile)
-    if (replay := await idem.replay(conn, body)) is not None:
+    async def still_visible(stored: dict[str, Any]) -> None:
+        # a replay is a read of the consultation and its members, audited as one
+        row = await store.get(conn, uuid.UUID(stored["id"]))
+        access = await consultation_access(conn, viewer, row) if row else None
+        if row is None or access is None or access.level is None:
+            raise NotFound("no such consultation")
+        await audit_read(conn, viewer, "consultation", [row["id"]], access)
+        members = [uuid.UUID(m["person_id"]) for m in stored.get("members") or []]
+        if members:
+            await audit_read(conn, viewer, "person", members, access)
+
+    if (replay := await idem.replay(conn, body, recheck=still_visible)) is not None:
         return replay
     accepted = await service.accept_consultation(conn, viewer=viewer, body=body, via="api")
     if accepted.read is not None:

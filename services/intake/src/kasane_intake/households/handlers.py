@@ -1,5 +1,6 @@
 """Coordination's case team facts: an agency joining a household's case team may read
-that household (members per their consent, docs/intake.md "Access"); leaving ends it.
+that household (members per their consent, docs/intake.md "Access"); leaving the team or
+the case ending ends it, the case reopening gives it back.
 
 Written so a redelivered or repeated fact changes nothing: the membership row is keyed by
 (case, agency) and only the newest fact by event time moves it.
@@ -8,7 +9,8 @@ Written so a redelivered or repeated fact changes nothing: the membership row is
 from __future__ import annotations
 
 import asyncpg
-from kasane_shared.contracts.coordination import TeamMemberJoined, TeamMemberLeft
+from kasane_shared.contracts.codes import CaseStatus
+from kasane_shared.contracts.coordination import CaseStatusChanged, TeamMemberJoined, TeamMemberLeft
 from kasane_shared.events.consumer import EventContext
 
 
@@ -33,3 +35,10 @@ async def team_member_left(conn: asyncpg.Connection, event: TeamMemberLeft, ctx:
             WHERE case_id = $1 AND agency_id = $2 AND joined_at <= $3 AND left_at IS NULL""",
         event.case_id, event.agency_id, ctx.time, ctx.id,
     )
+
+
+async def case_reopened(conn: asyncpg.Connection, event: CaseStatusChanged, ctx: EventContext) -> None:
+    """A case reopened from ended (終結からの再開) gives its team's access back (the
+    ``open_case_team`` view counts only cases not ended); other moves change nothing here."""
+    if event.from_status is CaseStatus.ended and event.to_status is not CaseStatus.ended:
+        await conn.execute("UPDATE cases SET ended_on = NULL WHERE case_id = $1", event.case_id)

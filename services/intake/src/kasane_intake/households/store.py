@@ -66,8 +66,13 @@ async def resolve_members(
     for index, member in enumerate(members):
         if member.person_id is not None:
             row = await persons.get_person(conn, member.person_id)
-            if row is None or not (await person_access(conn, viewer, row)).full:
-                raise InvalidInput(f"{path}.{index}.person_id" if path else "person_id", "no such person")
+            field = f"{path}.{index}.person_id" if path else "person_id"
+            access = await person_access(conn, viewer, row) if row is not None else None
+            if row is None or access is None or not access.full:
+                raise InvalidInput(field, "no such person")
+            if access.break_glass is not None:
+                # naming the person would make the caller a standing desk of them (issue 12)
+                raise InvalidInput(field, "open under break glass only: it cannot be named in a new record")
             if row["merged_into"] is not None:
                 row = await persons.get_person(conn, row["merged_into"])
             resolved.append(ResolvedMember(index, row, False))

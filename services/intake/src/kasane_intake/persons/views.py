@@ -22,6 +22,7 @@ from kasane_intake.authz import (
     audit_read,
     identity_ids,
     person_access,
+    refuse_under_break_glass,
 )
 from kasane_intake.consultations.service import reject_my_number
 from kasane_intake.persons import store
@@ -157,10 +158,14 @@ async def merge_persons(person_id: uuid.UUID, body: MergeCreate, conn: Conn, vie
     # lock both in id order so two merges of the same pair cannot deadlock
     for pid in sorted([person_id, body.merged_person_id]):
         await store.get_person(conn, pid, lock=True)
-    surviving, _ = await readable(conn, viewer, person_id, full=True)
+    surviving, surviving_access = await readable(conn, viewer, person_id, full=True)
     merged = await store.get_person(conn, body.merged_person_id)
-    if merged is None or not (await person_access(conn, viewer, merged)).full:
+    merged_access = await person_access(conn, viewer, merged) if merged is not None else None
+    if merged is None or merged_access is None or not merged_access.full:
         raise InvalidInput("merged_person_id", "no such person")
+    # a merge joins the two records' relationships: one opened by break glass would stay open
+    refuse_under_break_glass(surviving_access, "merging")
+    refuse_under_break_glass(merged_access, "merging")
     if surviving["merged_into"] is not None or merged["merged_into"] is not None:
         raise Conflict("one of the records is already merged into another")
     if await store.merged_into_ids(conn, merged["id"]):

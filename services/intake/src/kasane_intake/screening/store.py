@@ -35,7 +35,7 @@ async def household_facts(
             household_id, since,
         )
         team = await conn.fetch(
-            "SELECT DISTINCT agency_id FROM case_team WHERE household_id = $1 AND left_at IS NULL", household_id)
+            "SELECT DISTINCT agency_id FROM open_case_team WHERE household_id = $1", household_id)
     else:
         members = await conn.fetch(
             """SELECT coalesce(p.merged_into, p.id) AS identity, 'other' AS relationship, true AS lives_together,
