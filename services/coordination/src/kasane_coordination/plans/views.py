@@ -103,7 +103,10 @@ async def read_plan(case_id: UUID, plan_id: UUID, conn: Conn, principal: CaseRea
              summary="Put a draft to a 重層的支援会議 (the lead agency only)")
 async def propose(case_id: UUID, plan_id: UUID, body: PlanProposal, conn: Conn, principal: PlanWriter,
                   rules: Rules) -> PlanRead:
-    # the meeting row first, then the case: the order holding a meeting locks them in
+    # the case in the path answers first (404 for a caller not on it, before anything is said
+    # about the meeting); then the locks: the meeting row, then the case, the order holding
+    # a meeting takes them in
+    await case_access(conn, principal, case_id, rules)
     await agenda.meeting_access(conn, principal, body.meeting_id, lock=True)
     access = await case_access(conn, principal, case_id, rules, write=True)
     access.require_lead("proposing a plan")
