@@ -1,5 +1,5 @@
-"""Issue 12 (a): every route of intake and coordination, called by an agency with no
-relationship to anything and every scope there is, on the real records of other agencies.
+"""Issue 12 (a): every route of the four services, called by an agency with no relationship
+to anything and every scope there is, on the real records of other agencies.
 
 The routes are enumerated from the apps' OpenAPI documents, so a new route without a probe
 here fails the test. Each probe uses the victims' real ids (path, and ids in the body) and
@@ -24,12 +24,17 @@ from uuid import uuid4
 
 import httpx
 import pytest
+from kasane_community.main import SPEC as COMMUNITY
 from kasane_coordination.main import SPEC as COORDINATION
 from kasane_intake.main import SPEC as INTAKE
+from kasane_participation.main import SPEC as PARTICIPATION
 from kasane_shared.contracts.codes import ConsentScope, ReferralTarget
 
+from tests.community.helpers import EVERY_SCOPE as COMMUNITY_SCOPES
+from tests.community.helpers import WRITER, organisation_body, place_body
 from tests.coordination import support as coord
 from tests.intake.conftest import household_8050, person
+from tests.participation.helpers import Api, opportunity_body, request_body
 from tests.support.clock import today
 from tests.support.service_env import ServiceEnv, service_env
 from tests.support.stack import TestStack
@@ -55,15 +60,17 @@ class Outcome:
 
     routes: int = 0
     probes: list[tuple[str, int]] = field(default_factory=list)
+    agency: str = ATTACKER
+    emergency: bool = True
 
     def print(self, service: str) -> None:
         codes: dict[int, int] = {}
         for _, status in self.probes:
             codes[status] = codes.get(status, 0) + 1
         print(f"\n[route matrix] {service}: {self.routes} routes in the OpenAPI document; "
-              f"{len(self.probes)} probed by {ATTACKER} with every scope ({dict(sorted(codes.items()))}), "
-              "and POST /v1/break-glass as the audited emergency")
-        assert len(self.probes) + 1 == self.routes
+              f"{len(self.probes)} probed by {self.agency} with every scope ({dict(sorted(codes.items()))})"
+              + (", and POST /v1/break-glass as the audited emergency" if self.emergency else ""))
+        assert len(self.probes) + int(self.emergency) == self.routes
 
 
 def operations(svc: ServiceEnv) -> list[tuple[str, str, dict[str, Any]]]:
@@ -140,10 +147,11 @@ def fill(path: str, ids: Mapping[str, str]) -> str:
 async def probe_all(svc: ServiceEnv, stack: TestStack, ids: Mapping[str, str], *,
                     overrides: Mapping[str, Mapping[str, Any]], open_routes: Mapping[str, str],
                     forbidden: Mapping[str, str], own_writes: Mapping[str, str], secrets: list[str],
-                    outcome: Outcome) -> None:
+                    outcome: Outcome, agency: str = ATTACKER, scopes: tuple[str, ...] = EVERY_SCOPE) -> None:
     """Call every route as the attacker; the assertions are the module docstring's."""
     doc = svc.app.openapi()
-    attacker = stack.auth(ATTACKER, *EVERY_SCOPE, subject="sk-saposute/probe")
+    attacker = stack.auth(agency, *scopes, subject=f"{agency}/probe")
+    outcome.agency = agency
     ops = operations(svc)
     outcome.routes = len(ops)
     keys = {f"{m} {p}" for m, p, _ in ops}
@@ -349,3 +357,112 @@ async def test_coordination_every_route_refuses_an_unrelated_agency(stack: TestS
         )
         outcome.print("coordination")
         await break_glass_is_the_audited_exception(svc, stack, "case", done.case_id, f"/v1/cases/{done.case_id}")
+
+
+PARTICIPATION_SCOPES = ("opportunities:read", "opportunities:write", "requests:read", "requests:write",
+                        "matches:write", "placements:read", "placements:write", "gap-needs:read")
+
+
+async def test_participation_every_route_refuses_an_unrelated_agency(stack: TestStack) -> None:
+    """The person is a pseudonym here, but their needs, pace and placements are theirs: only the
+    requesting agency, the coordinators (参加支援) and the host see them."""
+
+    outsider = "sk-kosodate"  # 子育て世代包括支援センター: neither requester, coordinator nor host
+    async with service_env(stack, PARTICIPATION, "security_matrix_participation") as svc:
+        api = Api(svc)
+        place = await api.opportunity()
+        request = await api.request(agency="sk-jiritsu")
+        other = await api.request(agency="sk-jiritsu")
+        match = await api.propose(request["id"], place["id"], agency="sk-jiritsu")
+        proposed = await api.propose(other["id"], place["id"], agency="sk-jiritsu")
+        placement = await api.accept(match["id"], agency="sk-jiritsu", started_on=today().isoformat())
+        ids = {"opportunity_id": place["id"], "request_id": request["id"], "match_id": proposed["id"],
+               "placement_id": placement["id"]}
+        secrets = [request["id"], other["id"], match["id"], proposed["id"], placement["id"],
+                   request["participant_id"]]
+        outcome = Outcome(emergency=False)
+        await probe_all(
+            svc, stack, ids, outcome=outcome, secrets=secrets, agency=outsider, scopes=PARTICIPATION_SCOPES,
+            overrides={
+                "PATCH /v1/opportunities/{opportunity_id}": {"capacity": 9},
+                "POST /v1/opportunities": opportunity_body(),
+                "POST /v1/requests": request_body(),
+                "POST /v1/requests/{request_id}/close": {"reason_code": "no_longer_needed"},
+                "POST /v1/requests/{request_id}/proposals": {"opportunity_id": place["id"]},
+                "POST /v1/placements/{placement_id}/follow-ups": {"followed_up_on": today().isoformat(),
+                                                                   "status_code": "going_well"},
+                "POST /v1/placements/{placement_id}/pause": {"reason_code": "hospital_stay"},
+                "POST /v1/placements/{placement_id}/end": {"outcome": "continuing",
+                                                           "ended_on": today().isoformat()},
+            },
+            open_routes={
+                "GET /v1/me": "the caller's own identity",
+                "GET /v1/opportunities": "the municipality's places and work offers: no person in them",
+                "GET /v1/opportunities/{opportunity_id}": "one offer: no person in it",
+                "GET /v1/requests": "the requests the caller made (or all, for a coordinator)",
+                "GET /v1/placements": "placements the caller requested, coordinates or hosts",
+                "GET /v1/follow-ups/due": "follow-ups of the caller's own placements",
+                "GET /v1/gap-needs/summary": "counts by area and need, suppressed below the threshold",
+            },
+            own_writes={
+                "POST /v1/opportunities": "an offer of the caller's own",
+                "POST /v1/requests": "a request of the caller's own",
+            },
+            # every agency sees an offer (it holds no person): changing another's is 403, not 404
+            forbidden={"PATCH /v1/opportunities/{opportunity_id}": "only the agency that posted it"},
+        )
+        outcome.print("participation")
+
+
+async def test_community_every_route_keeps_records_to_their_keepers(stack: TestStack) -> None:
+    """The directory is read by every agency (places, activities, organisations hold no person,
+    contacts excepted by the docs); changing a record is its keeper's: another agency with
+    every scope gets 403 not-keeper (docs/community.md) and nothing changes."""
+    outsider = "sk-kosodate"
+    async with service_env(stack, COMMUNITY, "security_matrix_community") as svc:
+        keeper = stack.auth(WRITER, *COMMUNITY_SCOPES)
+
+        async def post(path: str, body: Any) -> Any:
+            r = await svc.client.post(path, json=body, headers=keeper)
+            assert r.status_code == 201, (path, r.text)
+            return r.json()
+
+        org = await post("/v1/organisations", organisation_body())
+        place = await post("/v1/places", place_body())
+        activity = await post("/v1/activities", {"place_id": place["id"], "name": "昼のサロン", "kind": "salon"})
+        csw = await post("/v1/coordinators", {"display_name": "CSW 北部担当", "role": "csw", "area_codes": ["SK-N"]})
+        project = await post("/v1/developments", {"title": "北小学校区に昼の居場所を", "area_code": "SK-N",
+                                                    "need_codes": ["daytime_place"]})
+        ids = {"place_id": place["id"], "activity_id": activity["id"], "organisation_id": org["id"],
+               "coordinator_id": csw["id"], "development_id": project["id"], "area_code": "SK-N"}
+        routes = [f"{m} {p}" for m, p, _ in operations(svc)]
+        changes = [r for r in routes if not r.startswith("GET ") and "{" in r]
+        outcome = Outcome(emergency=False)
+        await probe_all(
+            svc, stack, ids, outcome=outcome, secrets=[], agency=outsider, scopes=COMMUNITY_SCOPES,
+            overrides={
+                "POST /v1/places": place_body("別の居場所"),
+                "POST /v1/organisations": organisation_body("別の会"),
+                "POST /v1/activities": {"place_id": place["id"], "name": "x", "kind": "salon"},
+                "PATCH /v1/places/{place_id}": {"capacity": 1},
+                "POST /v1/places/{place_id}/close": {"reason_code": "moved"},
+                "PATCH /v1/activities/{activity_id}": {"name": "y"},
+                "PATCH /v1/organisations/{organisation_id}": {"name": "z"},
+                "PUT /v1/coordinators/{coordinator_id}/areas": {"area_codes": ["SK-S"]},
+                "PATCH /v1/developments/{development_id}": {"title": "w"},
+                "POST /v1/developments/{development_id}/status": {"status": "dropped", "reason_code": "x"},
+                "POST /v1/developments/{development_id}/resources": {"place_id": place["id"]},
+                "POST /v1/developments": {"need_codes": ["daytime_place"]},
+                "GET /v1/areas/{area_code}/stats": {"from": "2026-03", "to": "2026-04"},
+            },
+            open_routes={r: "the directory, areas and statistics: every agency reads them" for r in routes
+                         if r.startswith("GET ")},
+            own_writes={
+                "POST /v1/places": "a place the caller keeps",
+                "POST /v1/organisations": "an organisation the caller keeps",
+                "POST /v1/coordinators": "a coordinator of the caller's own",
+                "POST /v1/developments": "a project of the caller's own",
+            },
+            forbidden={r: "not the record's keeper" for r in [*changes, "POST /v1/activities"]},
+        )
+        outcome.print("community")
