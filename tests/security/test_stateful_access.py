@@ -19,14 +19,12 @@ wider. The run prints how many steps and reads it tried.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-import httpx
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initialize, invariant, precondition, rule
@@ -39,8 +37,8 @@ from kasane_shared.contracts.intake import (
     ReferralStatusChanged,
 )
 
+from tests.security.support import Runner, Tally
 from tests.support.clock import today
-from tests.support.service_env import ServiceEnv, service_env
 from tests.support.stack import TestStack
 
 EXAMPLES = int(os.environ.get("KASANE_SECURITY_EXAMPLES", "200"))
@@ -79,37 +77,7 @@ class Model:
         return agency in self.cases[case_id].team or (glass_subject and (agency, case_id) in self.glass)
 
 
-@dataclass
-class Tally:
-    steps: int = 0
-    reads: int = 0
-    sequences: int = 0
-
-
 TALLY = Tally()
-
-
-class Runner:
-    """The real coordination (database, app, its handlers) on a loop of this test's own."""
-
-    def __init__(self, stack: TestStack) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.stack = stack
-        self._env = service_env(stack, COORDINATION, "security_stateful")
-        self.svc: ServiceEnv = self.loop.run_until_complete(self._env.__aenter__())
-
-    def run(self, coro: Any) -> Any:
-        return self.loop.run_until_complete(coro)
-
-    def close(self) -> None:
-        self.loop.run_until_complete(self._env.__aexit__(None, None, None))
-        self.loop.close()
-
-    def auth(self, agency: str, subject: str = "staff") -> dict[str, str]:
-        return self.stack.auth(agency, *SCOPES, subject=f"{agency}/{subject}")
-
-    def call(self, method: str, path: str, agency: str, body: Any = None, subject: str = "staff") -> httpx.Response:
-        return self.run(self.svc.client.request(method, path, json=body, headers=self.auth(agency, subject)))
 
 
 RUNNER: Runner | None = None
@@ -127,7 +95,7 @@ class Coordination(RuleBasedStateMachine):
         TALLY.sequences += 1
 
     def _apply(self, event: Any) -> None:
-        self.r.run(self.r.svc.apply(event))
+        self.r.apply(event)
 
     @initialize(target=households)
     def a_household(self) -> UUID:
@@ -268,7 +236,7 @@ class Coordination(RuleBasedStateMachine):
 
 def test_no_sequence_of_actions_reads_beyond_the_model(stack: TestStack) -> None:
     global RUNNER
-    RUNNER = Runner(stack)
+    RUNNER = Runner(stack, COORDINATION, "security_stateful", SCOPES)
     try:
         Coordination.TestCase.settings = settings(
             max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, database=None,
