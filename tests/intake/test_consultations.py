@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
+from kasane_shared.http.pagination import encode_cursor
 
 from tests.intake.conftest import ADDRESS, auth, household_8050, person, years_ago
 from tests.support.clock import today, zone
@@ -261,8 +262,14 @@ async def test_the_desks_list_filters_and_pages(stack: TestStack, svc: ServiceEn
             break
     assert [len(p) for p in pages] == [3, 1]
     assert [i for p in pages for i in p] == [i["id"] for i in everything]
-    bad = await svc.client.get("/v1/consultations", params={"cursor": "nonsense"}, headers=headers)
-    assert bad.status_code == 400
+    # a cursor the API did not return is a 400 naming it, whatever is wrong inside (issue 20)
+    for bad_cursor in ("nonsense", encode_cursor("yesterday", uuid.uuid4()),
+                       encode_cursor("2026-11-02T10:00:00+00:00", "not-a-uuid")):
+        bad = await svc.client.get("/v1/consultations", params={"cursor": bad_cursor}, headers=headers)
+        assert (bad.status_code, bad.json()["errors"][0]["field"]) == (400, "cursor"), bad.text
+    for bad_cursor in ("nonsense", encode_cursor("not-a-uuid")):
+        bad = await svc.client.get("/v1/referrals", params={"cursor": bad_cursor}, headers=headers)
+        assert (bad.status_code, bad.json()["errors"][0]["field"]) == (400, "cursor"), bad.text
     wrong = await svc.client.get("/v1/consultations", params={"status": "lost"}, headers=headers)
     assert wrong.status_code == 422
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from kasane_shared.contracts.participation import Slot
-from kasane_shared.http.pagination import decode_cursor, encode_cursor
+from kasane_shared.http.pagination import cursor_time, decode_cursor, encode_cursor, invalid_cursor
 from kasane_shared.http.problems import InvalidInput, Problem, field_error
 from kasane_shared.profile import MunicipalityProfile
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -105,10 +105,9 @@ def cursor_after(cursor: str | None) -> tuple[datetime, UUID] | None:
         return None
     at, ident = decode_cursor(cursor, 2)
     try:
-        return datetime.fromisoformat(at), UUID(ident)
-    except ValueError:
-        raise Problem("cursor: not a cursor this API returned", status=400, slug="invalid-cursor",
-                      errors=[field_error("cursor", "not a cursor this API returned", location="query")]) from None
+        return cursor_time(at), UUID(ident)
+    except (ValueError, OverflowError):  # OverflowError: a time outside the calendar in UTC
+        raise invalid_cursor() from None
 
 
 def next_cursor(items: list[Any], limit: int, *, at: str) -> str | None:

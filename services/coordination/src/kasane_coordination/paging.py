@@ -6,10 +6,18 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from kasane_shared.http.pagination import decode_cursor
-from kasane_shared.http.problems import Problem, field_error
+from kasane_shared.http.pagination import cursor_time, decode_cursor, invalid_cursor
 
 T = TypeVar("T")
+
+
+def bigint(text: str) -> int:
+    """A cursor's bigint tiebreak (a timeline entry's id); ValueError beyond 64 bits, which
+    the database would refuse."""
+    value = int(text)
+    if not -(2**63) <= value < 2**63:
+        raise ValueError("beyond a bigint")
+    return value
 
 
 def after(cursor: str | None, tiebreak: Callable[[str], T]) -> tuple[datetime, T] | None:
@@ -18,8 +26,6 @@ def after(cursor: str | None, tiebreak: Callable[[str], T]) -> tuple[datetime, T
         return None
     at, last = decode_cursor(cursor, 2)
     try:
-        return datetime.fromisoformat(at), tiebreak(last)
-    except ValueError:
-        raise Problem("cursor: not a cursor this API returned", status=400, title="Bad Request",
-                      slug="invalid-cursor",
-                      errors=[field_error("cursor", "not a cursor this API returned", location="query")]) from None
+        return cursor_time(at), tiebreak(last)
+    except (ValueError, OverflowError):  # OverflowError: a time outside the calendar in UTC
+        raise invalid_cursor() from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -48,10 +49,21 @@ def decode_cursor(cursor: str, parts: int) -> list[str]:
     raise invalid_cursor()
 
 
+def cursor_time(text: str) -> datetime:
+    """A cursor's timestamp part, as :func:`cursor_key` parses it: the ISO text this API
+    wrote (always with its offset), in UTC. ValueError for naive or unreadable text and
+    OverflowError for one outside the calendar in UTC (year 0 or 10000), which the
+    database would refuse: both are the cursor's 400, never a 500."""
+    at = datetime.fromisoformat(text)
+    if at.tzinfo is None:
+        raise ValueError("a cursor's timestamp has no offset")
+    return at.astimezone(UTC)
+
+
 def cursor_key(cursor: str | None, *parsers: Callable[[str], Any]) -> tuple[Any, ...] | None:
-    """The typed sort key a cursor encodes (one parser per part, e.g. ``datetime.fromisoformat,
-    UUID``), None without a cursor; any cursor that is not ours, or whose parts do not parse,
-    is the same 400 naming ``cursor``."""
+    """The typed sort key a cursor encodes (one parser per part, e.g. ``cursor_time, UUID``),
+    None without a cursor; any cursor that is not ours, or whose parts do not parse, is the
+    same 400 naming ``cursor``."""
     if cursor is None or cursor == "":
         return None
     values = decode_cursor(cursor, len(parsers))

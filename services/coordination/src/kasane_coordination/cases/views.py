@@ -138,7 +138,7 @@ async def list_transitions(case_id: UUID, conn: Conn, principal: CaseReader, rul
 async def read_timeline(case_id: UUID, conn: Conn, principal: CaseReader, rules: Rules,
                         limit: Limit = 200, cursor: str | None = None):
     access = await case_access(conn, principal, case_id, rules)
-    rows = await timeline.for_case(conn, access.case, after=paging.after(cursor, int), limit=limit + 1)
+    rows = await timeline.for_case(conn, access.case, after=paging.after(cursor, paging.bigint), limit=limit + 1)
     page = rows[:limit]
     await audit_read(conn, principal, access, "case_timeline", [case_id])
     # a 支援会議's entries (on the agenda, held: kind, attendees, decision) are for the

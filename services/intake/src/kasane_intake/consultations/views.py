@@ -11,7 +11,7 @@ from kasane_shared import audit
 from kasane_shared.contracts.codes import CONCERN_LABELS
 from kasane_shared.db import Conn
 from kasane_shared.http.idempotency import REPLAYED, Idempotency
-from kasane_shared.http.pagination import Page, decode_cursor, encode_cursor
+from kasane_shared.http.pagination import Page, cursor_key, cursor_time, encode_cursor
 from kasane_shared.http.problems import Forbidden, InvalidInput, NotFound
 
 from kasane_intake.authz import (
@@ -106,13 +106,7 @@ async def list_consultations(
         raise InvalidInput("received_to", "is before received_from")
     if area is not None and viewer.profile.area(area) is None:
         raise InvalidInput("area", "not an area of the municipality profile")
-    after = None
-    if cursor is not None:
-        at, last_id = decode_cursor(cursor, 2)
-        try:
-            after = (datetime.fromisoformat(at), uuid.UUID(last_id))
-        except ValueError:
-            raise InvalidInput("cursor", "not a cursor this API returned") from None
+    after = cursor_key(cursor, cursor_time, uuid.UUID)  # 400 naming cursor when not ours
     where = store.ListFilter(
         agency_id=agency,
         received_from=datetime.combine(received_from, time(), JST) if received_from else None,

@@ -11,7 +11,7 @@ from kasane_shared import audit
 from kasane_shared.contracts.codes import ReferralStatus, ReferralTarget
 from kasane_shared.db import Conn
 from kasane_shared.http.idempotency import Idempotency
-from kasane_shared.http.pagination import Page, decode_cursor, encode_cursor
+from kasane_shared.http.pagination import Page, cursor_key, encode_cursor
 from kasane_shared.http.problems import Forbidden, InvalidInput, NotFound
 
 from kasane_intake.authz import ConsultationReader, ReferralWriter, Viewer, audit_read, consultation_access
@@ -144,13 +144,8 @@ async def list_referrals(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[ReferralRead]:
-    after_id = None
-    if cursor is not None:
-        (last,) = decode_cursor(cursor, 1)
-        try:
-            after_id = uuid.UUID(last)
-        except ValueError:
-            raise InvalidInput("cursor", "not a cursor this API returned") from None
+    key = cursor_key(cursor, uuid.UUID)  # 400 naming cursor when not ours
+    after_id = key[0] if key else None
     desk_sees_all = flagged is True and viewer.agency == viewer.rules.referrals.collaboration_desk
     rows = await conn.fetch(
         """SELECT * FROM referrals

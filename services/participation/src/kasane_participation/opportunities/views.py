@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -14,7 +13,7 @@ from kasane_shared.contracts.codes import OpportunityKind
 from kasane_shared.db import Conn
 from kasane_shared.http.deps import Profile
 from kasane_shared.http.idempotency import Idempotency
-from kasane_shared.http.pagination import Page, decode_cursor, encode_cursor
+from kasane_shared.http.pagination import Page, cursor_key, cursor_time, encode_cursor
 
 from kasane_participation.opportunities import service, store
 from kasane_participation.opportunities.models import OpportunityCreate, OpportunityRead, OpportunityUpdate
@@ -45,10 +44,7 @@ async def list_opportunities(
     mine: Annotated[bool, Query(description="Only those the caller's agency posted")] = False,
     cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[OpportunityRead]:
-    after = None
-    if cursor is not None:
-        created, oid = decode_cursor(cursor, 2)
-        after = (datetime.fromisoformat(created), UUID(oid))
+    after = cursor_key(cursor, cursor_time, UUID)  # 400 naming cursor when not ours
     rows = await store.page(conn, agency_id=principal.agency_id, area_code=area_code,
                             kind=kind.value if kind else None, status=status, mine=mine, after=after,
                             limit=limit + 1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -15,7 +14,7 @@ from kasane_shared.auth.tokens import Principal
 from kasane_shared.db import Conn
 from kasane_shared.http.deps import Profile
 from kasane_shared.http.idempotency import Idempotency
-from kasane_shared.http.pagination import Page, decode_cursor, encode_cursor
+from kasane_shared.http.pagination import Page, cursor_key, cursor_time, encode_cursor
 from kasane_shared.http.problems import Conflict, InvalidInput
 
 from kasane_participation.areas import centroid
@@ -57,10 +56,7 @@ async def create_request(body: RequestCreate, conn: Conn, principal: Writer, ide
 async def list_requests(conn: Conn, principal: Reader, rules: Rules, status: RequestStatus | None = None,
                         cursor: str | None = None,
                         limit: Annotated[int, Query(ge=1, le=200)] = 50) -> Page[RequestRead]:
-    after = None
-    if cursor is not None:
-        created, rid = decode_cursor(cursor, 2)
-        after = (datetime.fromisoformat(created), UUID(rid))
+    after = cursor_key(cursor, cursor_time, UUID)  # 400 naming cursor when not ours
     owner = None if rules.is_coordinator(principal.agency_id) else principal.agency_id
     rows = await store.page(conn, owner=owner, status=status, after=after, limit=limit + 1)
     more = len(rows) > limit
