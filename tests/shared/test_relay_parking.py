@@ -152,3 +152,23 @@ async def test_the_command_line_lists_parked_rows_and_unparks_them(
     assert exit_.value.code == 1  # 999999 was not parked
     assert json.loads(capsys.readouterr().out) == {"unparked": [seq], "not_parked": [999999]}
     assert await env.pool.fetchval("SELECT parked_at IS NULL AND refusals = 0 FROM outbox WHERE seq = $1", seq)
+
+
+async def test_a_row_over_the_brokers_default_limit_is_parked_and_the_other_key_flows(stack: TestStack) -> None:
+    # aiokafka puts a record of any size alone in a batch, so the broker is the one to refuse
+    env = await make_things_env(stack, "parkhuge")  # the topic keeps the default 1 MiB limit
+    a, c = uuid.uuid4(), uuid.uuid4()
+    await _write(env, c, 0)
+    huge = await _write(env, a, 0)
+    await env.pool.execute(
+        "UPDATE outbox SET payload = payload || jsonb_build_object('padding', repeat('x', 1100000))"
+        " WHERE seq = $1", huge)
+    await _write(env, c, 1)
+    async with running(env.relay()):
+        await eventually(lambda: _row(env, huge), lambda r: r["parked_at"] is not None, what="row parked")
+        await eventually(
+            lambda: env.pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"),
+            lambda n: n == 1, what="the other key published")
+    assert (await _row(env, huge))["park_reason"].startswith("MessageSizeTooLargeError")
+    records = await read_topic(stack.bootstrap, env.topic, at_least=2)
+    assert _distinct_by_key(records) == {str(c): [0, 1]}

@@ -326,7 +326,8 @@ class OutboxRelay:
                         sent.append((await producer.send_batch(builder, topic, partition=partition), seqs))
                     builder, seqs = producer.create_batch(), []
                     if builder.append(key=key, value=value, timestamp=None, headers=headers) is None:
-                        # about this row alone; the rows before it still go
+                        # defensive (aiokafka takes any first record): about this row
+                        # alone, and the rows before it still go
                         too_large = RecordTooLargeError(f"outbox row {row['seq']} is larger than a record batch")
                         unsent = Failure(row["seq"], too_large, alone=True)
                         break
