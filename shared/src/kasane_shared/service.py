@@ -31,6 +31,7 @@ from kasane_shared.auth.scopes import Scope
 from kasane_shared.auth.tokens import TokenVerifier
 from kasane_shared.db.migrate import Migration, load, migrate, shared_migrations
 from kasane_shared.db.pool import connect, create_pool
+from kasane_shared.events import outbox
 from kasane_shared.events.base import Event, Stream
 from kasane_shared.events.consumer import EventContext, Handler, InboxConsumer
 from kasane_shared.events.deadletters import read_dead_letters, replay
@@ -292,8 +293,22 @@ async def run_migrations(spec: ServiceSpec, settings: ServiceSettings) -> list[s
         await conn.close()
 
 
+async def outbox_command(settings: ServiceSettings, unpark: list[int] | None) -> dict[str, Any]:
+    """``outbox parked`` (``unpark`` None) or ``outbox unpark --seq N...``, on a connection of
+    its own; JSON-ready (no payloads)."""
+    conn = await connect(settings.database_url)
+    try:
+        if unpark is None:
+            return {"parked": await outbox.parked(conn)}
+        done = [seq for seq in unpark if await outbox.unpark(conn, seq)]
+        return {"unparked": done, "not_parked": [seq for seq in unpark if seq not in done]}
+    finally:
+        await conn.close()
+
+
 def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
-    """The service's command line: api | worker | migrate | dlt list | dlt replay | openapi."""
+    """The service's command line: api | worker | migrate | dlt list | dlt replay |
+    outbox parked | outbox unpark | openapi."""
     parser = argparse.ArgumentParser(prog=f"kasane-{spec.name}", description=spec.title)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("api", help="serve the HTTP API")
@@ -306,6 +321,11 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
     rp = dlt_sub.add_parser("replay", help="send dead letters back to their topics")
     rp.add_argument("--offset", type=int, action="append", help="replay this offset (repeatable)")
     rp.add_argument("--all", action="store_true", help="replay every dead letter")
+    ob = sub.add_parser("outbox", help="outbox rows the broker refused, parked by the relay")
+    ob_sub = ob.add_subparsers(dest="outbox_command", required=True)
+    ob_sub.add_parser("parked", help="list parked rows, oldest first, with the rows held behind each")
+    up = ob_sub.add_parser("unpark", help="give parked rows back to the relay (fix the cause first)")
+    up.add_argument("--seq", type=int, action="append", required=True, help="unpark this row (repeatable)")
     args = parser.parse_args(argv)
 
     settings = spec.settings_class()  # values come from the environment
@@ -330,3 +350,9 @@ def main(spec: ServiceSpec, argv: list[str] | None = None) -> None:
                 parser.error("dlt replay needs --offset N or --all")
             done = asyncio.run(replay(settings, None if args.all else args.offset))
             print(json.dumps({"replayed_offsets": done}))
+    elif args.command == "outbox":
+        seqs = args.seq if args.outbox_command == "unpark" else None
+        result = asyncio.run(outbox_command(settings, seqs))
+        print(json.dumps(result, ensure_ascii=False, default=str))
+        if result.get("not_parked"):
+            parser.exit(1)  # a seq that was not parked: say so to scripts

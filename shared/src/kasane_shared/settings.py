@@ -85,6 +85,8 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = 500
     relay_poll_seconds: float = 1.0
     relay_standby_seconds: float = 2.0
+    # refusals of one outbox row by the broker (too large, invalid) before it is parked
+    relay_park_after: int = 3
     consumer_max_attempts: int = 5
     consumer_backoff_seconds: float = 0.5
     # /readyz of the worker fails when its consumer has not fetched from Kafka for this long

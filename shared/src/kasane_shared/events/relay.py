@@ -18,6 +18,12 @@ backlog; writes never fail because of it.
 
 A relay that dies after sending and before marking sends those rows again when it (or a
 standby) resumes: delivery is at least once, and consumers' inboxes absorb the repeat.
+
+A row the broker refuses (too large for the topic, invalid: ``parking.REFUSALS``) would
+stop the outbox for ever; after ``relay_park_after`` refusals it is parked instead (kept,
+listed by ``kasane-<service> outbox parked``, replayed with ``outbox unpark``). Later rows
+of its key (topic and aggregate id) are not read while it is parked, so per-key order
+holds; other keys flow. Outages are never charged to a row (see ``parking``).
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError, MessageSizeTooLargeError
+from aiokafka.errors import KafkaError, RecordTooLargeError
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.producer.message_accumulator import BatchBuilder
 from opentelemetry import propagate, trace
@@ -41,6 +47,7 @@ from kasane_shared import metrics
 from kasane_shared.db.pool import connect
 from kasane_shared.events.base import schema_uri
 from kasane_shared.events.envelope import Envelope, encode
+from kasane_shared.events.parking import Failure, key_hash, settle
 from kasane_shared.kafka import idempotent_producer
 from kasane_shared.logs import describe_error
 from kasane_shared.settings import ServiceSettings
@@ -54,31 +61,20 @@ _HOUSEKEEPING_SECONDS = 600
 _MAX_LINKS = 128  # the SDK's default span link limit
 
 SentHook = Callable[[Sequence[asyncpg.Record]], Awaitable[None]]
+Sent = list[tuple[asyncio.Future[Any], list[int]]]  # a batch's ack, the seqs in it
 
-
-def published_prefix(
-    seqs: Sequence[int], batches: Sequence[tuple[int, bool]], unsent_from: int | None
-) -> tuple[list[int], int | None]:
-    """Which rows may be marked published: those before the first row that did not reach
-    Kafka, whichever batch or partition it was in (nothing overtakes a failure).
-
-    ``batches`` are (lowest seq in the batch, failed?); ``unsent_from`` is the lowest seq never
-    handed to the producer. Returns the seqs to mark and the first failed seq (or None).
-    """
-    failed = [lowest for lowest, did_fail in batches if did_fail]
-    if unsent_from is not None:
-        failed.append(unsent_from)
-    first = min(failed, default=None)
-    return [seq for seq in seqs if first is None or seq < first], first
-
-
-class _Unsent(Exception):
-    """Handing rows to the producer failed part-way: what was handed over, and from which
-    seq nothing was."""
-
-    def __init__(self, sent: list[tuple[asyncio.Future[Any], int]], error: BaseException, seq: int) -> None:
-        super().__init__(str(error))
-        self.sent, self.error, self.seq = sent, error, seq
+# Unpublished rows in seq order, skipping parked rows and every later row of a parked
+# row's key (the partial index outbox_parked answers the probe). The payload is read as
+# text: it goes out as the record's value without a decode/encode round.
+_READ = """SELECT seq, id, aggregate_id, type, topic, payload::text AS payload,
+                  headers ->> 'ce_subject' AS subject, traceparent, tracestate, created_at
+             FROM outbox o
+            WHERE published_at IS NULL AND parked_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM outbox p
+                               WHERE p.parked_at IS NOT NULL AND p.published_at IS NULL
+                                 AND p.topic = o.topic AND p.aggregate_id = o.aggregate_id
+                                 AND p.seq < o.seq)
+            ORDER BY seq LIMIT $1"""
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
@@ -115,8 +111,9 @@ class OutboxRelay:
         self._partitioner = DefaultPartitioner()
         self._topic_partitions: dict[str, list[int]] = {}
         self._key_partitions: dict[tuple[str, bytes | None], int] = {}
+        self._one_per_batch = False  # after a refusal, until a round has none (parking)
         metrics.relay_leader[settings.service] = 0
-        metrics.outbox_parked.setdefault(settings.service, 0)  # no row is parked yet (issue 13)
+        metrics.outbox_parked.setdefault(settings.service, 0)  # read with the backlog
 
     async def run(self, stop: asyncio.Event) -> None:
         """Campaign for leadership, publish while leading, step down when ``stop`` is set."""
@@ -158,13 +155,17 @@ class OutboxRelay:
                         backoff = min(backoff * 2, 10.0)
                         continue
                 wake.clear()  # before reading, so a commit during the read is not missed
-                sent, failed = await self._publish_batch(conn, producer)
+                sent, failed, parked = await self._publish_batch(conn, producer)
                 await self._read_backlog(conn, force=failed)
                 await self._housekeep(conn)
                 if failed:
-                    # A fresh producer (new producer id) after a failure, then back off.
+                    # A fresh producer (new producer id) after a failure, then back off;
+                    # parking a row is progress: the other keys go on at once.
                     await self._stop_producer(producer)
                     producer = None
+                    if parked:
+                        backoff = 0.5
+                        continue
                     await _sleep_unless(stop, backoff)
                     backoff = min(backoff * 2, 10.0)
                     continue
@@ -205,30 +206,23 @@ class OutboxRelay:
 
     async def _publish_batch(
         self, conn: asyncpg.Connection, producer: AIOKafkaProducer
-    ) -> tuple[int, bool]:
-        """Send one batch; return (rows marked published, whether a send failed)."""
-        # payload as text: it goes out as the record's value without a decode/encode round
-        rows = await conn.fetch(
-            """SELECT seq, id, aggregate_id, type, topic, payload::text AS payload,
-                      headers ->> 'ce_subject' AS subject, traceparent, tracestate, created_at
-                 FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1""",
-            self.settings.relay_batch_size,
-        )
+    ) -> tuple[int, bool, bool]:
+        """Send one batch; return (rows marked published, whether a send failed, whether a
+        row was parked)."""
+        rows = await conn.fetch(_READ, self.settings.relay_batch_size)
         if not rows:
-            return 0, False
-        error: BaseException | None = None
-        failed_from: int | None = None  # the lowest seq that did not reach Kafka
+            return 0, False, False
         with self._batch_span(rows):
-            sent: list[tuple[asyncio.Future[Any], int]] = []  # a batch's ack, its lowest seq
-            try:
-                sent = await self._send_rows(producer, rows)
-            except _Unsent as unsent:
-                sent, error, failed_from = unsent.sent, unsent.error, unsent.seq
+            sent, unsent = await self._send_rows(producer, rows, alone=self._one_per_batch)
             results = await asyncio.gather(*(ack for ack, _ in sent), return_exceptions=True)
-        error = next((r for r in results if isinstance(r, BaseException)), error)
-        delivered, failed_from = published_prefix(
-            [row["seq"] for row in rows], [(lowest, isinstance(r, BaseException)) for (_, lowest), r in
-                                           zip(sent, results, strict=True)], failed_from)
+        settled = settle(
+            [row["seq"] for row in rows],
+            [(seqs, r if isinstance(r, BaseException) else None)
+             for (_, seqs), r in zip(sent, results, strict=True)],
+            unsent,
+        )
+        delivered = settled.marked
+        self._one_per_batch = settled.refused  # find the refused row: one row per batch next round
         if self._after_send is not None and delivered:
             await self._after_send(rows[: len(delivered)])
         if delivered:
@@ -239,20 +233,45 @@ class OutboxRelay:
             )
             self.published += len(delivered)
             metrics.events_published.add(len(delivered), {"service": self.settings.service})
-        if error is not None:
-            self.kafka_ok = False
-            failed_row = next(row for row in rows if row["seq"] == failed_from)
-            await conn.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE seq = $1",
-                failed_row["seq"],
-                describe_error(error),
-            )
+        failure = settled.failure
+        if failure is None:
+            self.kafka_ok = True
+            return len(delivered), False, False
+        self.kafka_ok = settled.refused  # a refusal is an answer: the broker is there
+        failed_row = next(row for row in rows if row["seq"] == failure.seq)
+        reason = describe_error(failure.error)
+        if settled.culprit is not None:
+            return len(delivered), True, await self._charge(conn, failed_row, reason)
+        await conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE seq = $1",
+            failed_row["seq"],
+            reason,
+        )
+        log.warning("outbox relay stopped a batch at seq %s: %s", failed_row["seq"], reason)
+        return len(delivered), True, False
+
+    async def _charge(self, conn: asyncpg.Connection, row: asyncpg.Record, reason: str) -> bool:
+        """Count a refusal of ``row`` (sent alone, so it is about this row); park the row at
+        ``relay_park_after`` refusals. Returns whether it was parked."""
+        parked = await conn.fetchval(
+            """UPDATE outbox SET attempts = attempts + 1, refusals = refusals + 1, last_error = $2,
+                      parked_at = CASE WHEN refusals + 1 >= $3 THEN now() END,
+                      park_reason = CASE WHEN refusals + 1 >= $3 THEN $2 END
+                WHERE seq = $1 AND published_at IS NULL
+            RETURNING parked_at IS NOT NULL""",
+            row["seq"], reason, self.settings.relay_park_after,
+        )
+        # seq, topic and a key digest find the row and its held rows; never the payload
+        where = (row["seq"], self.settings.topic(row["topic"]), key_hash(row["aggregate_id"]))
+        if parked:
             log.warning(
-                "outbox relay stopped a batch at seq %s: %s", failed_row["seq"], describe_error(error)
+                "outbox row parked: seq %s, topic %s, key hash %s; later rows of its key wait: %s",
+                *where, reason,
+                extra={"service": self.settings.service, "outbox_seq": row["seq"]},
             )
-            return len(delivered), True
-        self.kafka_ok = True
-        return len(delivered), False
+        else:
+            log.warning("the broker refused outbox row seq %s, topic %s, key hash %s: %s", *where, reason)
+        return bool(parked)
 
     def _batch_span(self, rows: Sequence[asyncpg.Record]) -> Any:
         links = []
@@ -277,10 +296,13 @@ class OutboxRelay:
         )
 
     async def _send_rows(
-        self, producer: AIOKafkaProducer, rows: Sequence[asyncpg.Record]
-    ) -> list[tuple[asyncio.Future[Any], int]]:
+        self, producer: AIOKafkaProducer, rows: Sequence[asyncpg.Record], *, alone: bool = False
+    ) -> tuple[Sent, Failure | None]:
         """Append the rows to one record batch per partition, in seq order, and hand each
-        full batch to the producer; return each batch's ack with its lowest seq.
+        full batch to the producer; return each batch's ack with its seqs, and the first row
+        not handed over (if any). ``alone`` sends each row in a batch of its own and waits for
+        its ack before the next, so that a refusal names its row (slow, used only to find a
+        refused row).
 
         Building batches here instead of calling ``send()`` per record costs a third of the
         CPU per event (measured in bench/platform.py); partitions come from Kafka's default
@@ -288,33 +310,51 @@ class OutboxRelay:
         key's partition never changes. Per partition the producer still sends one batch at
         a time, in order.
         """
-        open_batches: dict[tuple[str, int], tuple[BatchBuilder, int]] = {}
-        sent: list[tuple[asyncio.Future[Any], int]] = []
+        open_batches: dict[tuple[str, int], tuple[BatchBuilder, list[int]]] = {}
+        sent: Sent = []
+        unsent: Failure | None = None
         for row in rows:
             topic = self.settings.topic(row["topic"])
             try:
                 key, value, headers = self._encode(row)
                 partition = await self._partition(producer, topic, key)
                 slot = (topic, partition)
-                builder, lowest = open_batches.get(slot) or (producer.create_batch(), row["seq"])
+                builder, seqs = open_batches.get(slot) or (producer.create_batch(), [])
                 if builder.append(key=key, value=value, timestamp=None, headers=headers) is None:
-                    sent.append((await producer.send_batch(builder, topic, partition=partition), lowest))
-                    builder, lowest = producer.create_batch(), row["seq"]
+                    if seqs:  # full: send it, start the next one
+                        del open_batches[slot]
+                        sent.append((await producer.send_batch(builder, topic, partition=partition), seqs))
+                    builder, seqs = producer.create_batch(), []
                     if builder.append(key=key, value=value, timestamp=None, headers=headers) is None:
-                        raise MessageSizeTooLargeError(f"outbox row {row['seq']} is larger than a batch")
-                open_batches[slot] = (builder, lowest)
+                        # defensive (aiokafka takes any first record): about this row
+                        # alone, and the rows before it still go
+                        too_large = RecordTooLargeError(f"outbox row {row['seq']} is larger than a record batch")
+                        unsent = Failure(row["seq"], too_large, alone=True)
+                        break
+                seqs.append(row["seq"])
+                if not alone:
+                    open_batches[slot] = (builder, seqs)
+                    continue
+                # one at a time: nothing goes out after a refused row, so no later row of
+                # its key overtakes it
+                ack = await producer.send_batch(builder, topic, partition=partition)
+                sent.append((ack, seqs))
+                try:
+                    await ack
+                except (KafkaError, OSError):
+                    break  # settle() reads the error from the ack
             except (KafkaError, OSError) as exc:
-                raise _Unsent(sent, exc, self._lowest_unsent(open_batches, row["seq"])) from exc
-        for (topic, partition), (builder, lowest) in open_batches.items():
+                return sent, Failure(self._lowest_unsent(open_batches, row["seq"]), exc, alone=False)
+        for (topic, partition), (builder, seqs) in sorted(open_batches.items(), key=lambda item: item[1][1][0]):
             try:
-                sent.append((await producer.send_batch(builder, topic, partition=partition), lowest))
+                sent.append((await producer.send_batch(builder, topic, partition=partition), seqs))
             except (KafkaError, OSError) as exc:
-                raise _Unsent(sent, exc, lowest) from exc
-        return sent
+                return sent, Failure(seqs[0], exc, alone=False)  # sorted: the lowest left unsent
+        return sent, unsent
 
     @staticmethod
-    def _lowest_unsent(open_batches: dict[tuple[str, int], tuple[BatchBuilder, int]], seq: int) -> int:
-        return min([seq, *(lowest for _builder, lowest in open_batches.values())])
+    def _lowest_unsent(open_batches: dict[tuple[str, int], tuple[BatchBuilder, list[int]]], seq: int) -> int:
+        return min([seq, *(seqs[0] for _builder, seqs in open_batches.values())])
 
     async def _partition(self, producer: AIOKafkaProducer, topic: str, key: bytes | None) -> int:
         """Kafka's default partition for ``key``: murmur2 in pure Python costs more than the
@@ -354,14 +394,19 @@ class OutboxRelay:
         if not force and now - self._last_backlog_read < 1.0:
             return
         self._last_backlog_read = now
+        # rows held behind a parked row of their key count as waiting: their age shows it
         row = await conn.fetchrow(
-            """SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8
+            """SELECT count(*) FILTER (WHERE parked_at IS NULL),
+                      coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE parked_at IS NULL)),
+                               0)::float8,
+                      count(*) FILTER (WHERE parked_at IS NOT NULL)
                  FROM outbox WHERE published_at IS NULL"""
         )
         assert row is not None  # an aggregate always answers one row
-        count, oldest = row[0], row[1]
+        count, oldest, parked = row[0], row[1], row[2]
         metrics.outbox_backlog[self.settings.service] = count
         metrics.outbox_oldest_age[self.settings.service] = max(oldest, 0.0)
+        metrics.outbox_parked[self.settings.service] = parked
 
     async def _housekeep(self, conn: asyncpg.Connection) -> None:
         now = time.monotonic()
