@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 BIN := .local/venv/bin
 
-.PHONY: up down status test test-clock test-servers access-docs bench demo lint deps clean contract contract-publish
+.PHONY: up down status test test-clock test-servers access-docs bench faults demo lint deps clean contract contract-publish
 
 deps:
 	@bash scripts/bootstrap.sh
@@ -49,6 +49,11 @@ test-clock: test-servers
 ## Benchmarks (not tests): print figures and ratios measured in one run
 bench: up
 	@eval "$$($(BIN)/kasane-stack env)" && $(BIN)/python -m bench
+
+## The fault suite (not a test): consultations under load while the broker, each worker and
+## PostgreSQL fail in turn; prints acknowledged, published, applied, lost, duplicated, recovery
+faults: up
+	@eval "$$($(BIN)/kasane-stack env)" && $(BIN)/python -m bench.faults
 
 ## Load a sample municipality (generated households, places, cases at every stage) into the
 ## stack `make up` started, through the public APIs, and print where to look. DEMO_ARGS="--households 50"
