@@ -129,10 +129,13 @@ async def _effects(ids: list[str]) -> tuple[int, int, int, int]:
     finally:
         await intake.close()
         await coordination.close()
-    return published, len(rows), 0 if not twice_intake else twice_intake, sum(1 for r in rows if r["n"] > 1)
+    return published, len(rows), twice_intake, sum(1 for r in rows if r["n"] > 1)
 
 
-async def _phase(name: str, fault: Callable[[], Awaitable[None]], base_url: str, token: str) -> tuple[Phase, tuple]:
+Outcome = tuple[int, int, int, int, float]  # published, applied, stored twice, applied twice, recovered
+
+
+async def _phase(name: str, fault: Callable[[], Awaitable[None]], base_url: str, token: str) -> tuple[Phase, Outcome]:
     phase = Phase(name)
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
         until = time.monotonic() + PHASE_SECONDS

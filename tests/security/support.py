@@ -4,10 +4,13 @@ the service (database, app, handlers) runs on an event loop of the test's own.""
 from __future__ import annotations
 
 import asyncio
+import os
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from hypothesis import HealthCheck, settings
+from hypothesis.stateful import RuleBasedStateMachine
 from kasane_shared.service import ServiceSpec
 
 from tests.support.service_env import ServiceEnv, service_env
@@ -50,3 +53,14 @@ class Runner:
 
     def now(self) -> Any:
         return self.run(self.svc.pool.fetchval("SELECT now()"))
+
+
+def explore(machine: type[RuleBasedStateMachine], *, examples: int, steps: int) -> None:
+    """Run the state machine: ``examples`` sequences of up to ``steps`` steps, derandomized so
+    main stays reproducible (``KASANE_SECURITY_RANDOM=1`` searches at random)."""
+    machine.TestCase.settings = settings(
+        max_examples=examples, stateful_step_count=steps, deadline=None, database=None,
+        derandomize=not os.environ.get("KASANE_SECURITY_RANDOM"),
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+    machine.TestCase().runTest()

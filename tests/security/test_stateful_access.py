@@ -25,7 +25,6 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initialize, invariant, precondition, rule
 from kasane_coordination.main import SPEC as COORDINATION
@@ -37,7 +36,7 @@ from kasane_shared.contracts.intake import (
     ReferralStatusChanged,
 )
 
-from tests.security.support import Runner, Tally
+from tests.security.support import Runner, Tally, explore
 from tests.support.clock import today
 from tests.support.stack import TestStack
 
@@ -110,7 +109,7 @@ class Coordination(RuleBasedStateMachine):
     def a_desk_receives_a_consultation(self, agency: str, household: UUID) -> None:
         TALLY.steps += 1
         self._apply(ConsultationReceived(
-            consultation_id=uuid4(), agency_id=agency, received_at=self.r.run(self.r.svc.pool.fetchval("SELECT now()")),
+            consultation_id=uuid4(), agency_id=agency, received_at=self.r.now(),
             channel="phone", consulted_by="self", anonymous=False, household_id=household, person_id=uuid4(),
             area_code="SK-N-01", concern_codes=["abuse_dv"]))
         self.model.desk_of.add((agency, household))
@@ -238,12 +237,7 @@ def test_no_sequence_of_actions_reads_beyond_the_model(stack: TestStack) -> None
     global RUNNER
     RUNNER = Runner(stack, COORDINATION, "security_stateful", SCOPES)
     try:
-        Coordination.TestCase.settings = settings(
-            max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, database=None,
-            derandomize=not os.environ.get("KASANE_SECURITY_RANDOM"),
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-        )
-        Coordination.TestCase().runTest()
+        explore(Coordination, examples=EXAMPLES, steps=STEPS)
     finally:
         RUNNER.close()
         RUNNER = None

@@ -26,13 +26,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from uuid import UUID, uuid4
 
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from kasane_intake.main import SPEC as INTAKE
 from kasane_shared.contracts.coordination import CaseEnded, CaseOpened, TeamMemberJoined, TeamMemberLeft
 
-from tests.security.support import Runner, Tally
+from tests.security.support import Runner, Tally, explore
 from tests.support.clock import today
 from tests.support.stack import TestStack
 
@@ -256,12 +255,7 @@ def test_no_sequence_of_intake_actions_reads_beyond_the_model(stack: TestStack) 
     global RUNNER
     RUNNER = Runner(stack, INTAKE, "security_stateful_intake", SCOPES)
     try:
-        Intake.TestCase.settings = settings(
-            max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, database=None,
-            derandomize=not os.environ.get("KASANE_SECURITY_RANDOM"),
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-        )
-        Intake.TestCase().runTest()
+        explore(Intake, examples=EXAMPLES, steps=STEPS)
     finally:
         RUNNER.close()
         RUNNER = None
